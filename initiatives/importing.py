@@ -1,0 +1,277 @@
+"""Apply a plan table, read from a spreadsheet or from the seed, to the database.
+
+Readers (initiatives/spreadsheet.py for xlsx, initiatives/open_data.py for the JSON form) turn a file into
+InitiativeRow objects; apply_rows() compares them with what is stored and writes the difference, all or
+nothing. A field the file does not have (None here) is left as it is.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from initiatives.models import Department, Evaluation, Initiative, RoadmapCell
+from plan.eras import fiscal_year_label
+
+
+class PlanImportError(Exception):
+    """The file cannot be imported. Holds every problem found, each a message a clerk can act on."""
+
+    def __init__(self, messages):
+        self.messages = list(messages)
+        super().__init__("\n".join(self.messages))
+
+
+@dataclass
+class InitiativeRow:
+    number: int
+    where: str = ""  # where the row came from, for messages: 「5行目」
+    # Document facts; None where the file has no such column.
+    name: str | None = None
+    is_new: bool | None = None
+    description: str | None = None
+    basic_plan_section: str | None = None
+    public_private_data: bool | None = None
+    municipal_dx: bool | None = None
+    target_stage: str | None = None
+    # {fiscal_year: (stage, continued)} for the years the file covers; a year mapped to None has no stage.
+    roadmap: dict | None = None
+    # [{"fiscal_year", "achievement", "direction", "actions"}]
+    evaluations: list | None = None
+    # Editable links, set by an administrator; the document gives defaults at most.
+    goals: list | None = None  # goal codes
+    department: str | None = None  # "" means no department
+    carried_from: list | None = None  # [(plan ordinal, number)]
+
+
+SCALAR_FIELDS = [
+    "name",
+    "is_new",
+    "description",
+    "basic_plan_section",
+    "public_private_data",
+    "municipal_dx",
+    "target_stage",
+]
+
+
+@dataclass
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class InitiativeResult:
+    number: int
+    name: str
+    action: str  # "created", "updated" or "unchanged"
+    changes: list = field(default_factory=list)
+
+    @property
+    def action_label(self):
+        return {"created": _("新規作成"), "updated": _("更新"), "unchanged": _("変更なし")}[self.action]
+
+
+@dataclass
+class ImportResult:
+    initiatives: list = field(default_factory=list)
+    not_in_file: list = field(default_factory=list)  # stored initiatives the file does not mention
+    warnings: list = field(default_factory=list)
+
+    def count(self, action):
+        return sum(1 for r in self.initiatives if r.action == action)
+
+    @property
+    def created(self):
+        return self.count("created")
+
+    @property
+    def updated(self):
+        return self.count("updated")
+
+    @property
+    def unchanged(self):
+        return self.count("unchanged")
+
+    def summary(self):
+        return _("新規作成 %(created)d件、更新 %(updated)d件、変更なし %(unchanged)d件") % {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+
+
+def _yes_no(value):
+    return "●" if value else ""
+
+
+def _roadmap_text(cells):
+    """{year: (stage, continued)} as the plan prints it: 令和4年度 (2022) 検討, 令和5年度 (2023) ⇒ …"""
+    parts = []
+    for year in sorted(cells):
+        stage, continued = cells[year]
+        parts.append(f"{fiscal_year_label(year)} {'⇒' if continued else stage}")
+    return "、".join(parts)
+
+
+def _field_label(name):
+    return str(Initiative._meta.get_field(name).verbose_name)
+
+
+def apply_rows(plan, rows, *, editable_links="always", dry_run=False):
+    """Write rows to the plan's initiatives and return what was created, updated and left unchanged.
+
+    editable_links="on_create" sets goals, department and carry-over links only on initiatives this call
+    creates: the seed gives defaults, and reloading it must not undo an administrator's choices.
+    With dry_run the same writes happen and are rolled back, so the preview is exactly what a real run does.
+    """
+    with transaction.atomic():
+        result = _apply(plan, rows, editable_links)
+        if dry_run:
+            transaction.set_rollback(True)
+    return result
+
+
+def _apply(plan, rows, editable_links):
+    errors = []
+    seen = {}
+    for row in rows:
+        if row.number in seen:
+            errors.append(
+                _("%(where)s: 項番 %(number)d が %(first)s と重複しています。")
+                % {"where": row.where, "number": row.number, "first": seen[row.number]}
+            )
+        seen[row.number] = row.where
+    goal_by_code = {g.code: g for g in plan.goals.all()}
+    years = set(plan.fiscal_years)
+    for row in rows:
+        for code in row.goals or []:
+            if code not in goal_by_code:
+                errors.append(
+                    _("%(where)s: 目標「%(code)s」はこの計画にありません（%(codes)s）。")
+                    % {"where": row.where, "code": code, "codes": "、".join(goal_by_code) or "なし"}
+                )
+        for year in row.roadmap or {}:
+            if year not in years:
+                errors.append(
+                    _("%(where)s: %(year)s はこの計画の計画期間外です。")
+                    % {"where": row.where, "year": fiscal_year_label(year)}
+                )
+    carried_targets = _carried_targets(rows, errors)
+    if errors:
+        raise PlanImportError(errors)
+
+    stored = {i.number: i for i in Initiative.objects.for_plan_table(plan)}
+    result = ImportResult()
+    for row in sorted(rows, key=lambda r: r.number):
+        initiative = stored.get(row.number)
+        created = initiative is None
+        if created:
+            if not row.name:
+                raise PlanImportError([_("%(where)s: 個別計画名が空です。") % {"where": row.where}])
+            initiative = Initiative(plan=plan, number=row.number)
+        set_links = editable_links == "always" or created
+        changes = _apply_row(initiative, row, goal_by_code, carried_targets, set_links, created)
+        action = "created" if created else ("updated" if changes else "unchanged")
+        result.initiatives.append(InitiativeResult(row.number, initiative.name, action, changes))
+    result.not_in_file = [i for n, i in sorted(stored.items()) if n not in seen]
+    return result
+
+
+def _carried_targets(rows, errors):
+    """Look up every initiative named in a carry-over column, once."""
+    wanted = {key for row in rows for key in row.carried_from or []}
+    found = {
+        (i.plan.ordinal, i.number): i
+        for i in Initiative.objects.filter(plan__ordinal__in={p for p, _n in wanted}).select_related("plan")
+    }
+    for row in rows:
+        for key in row.carried_from or []:
+            if key not in found:
+                errors.append(
+                    _("%(where)s: 継続元の第%(plan)d次計画 項番 %(number)d は登録されていません。")
+                    % {"where": row.where, "plan": key[0], "number": key[1]}
+                )
+    return found
+
+
+def _apply_row(initiative, row, goal_by_code, carried_targets, set_links, created):
+    changes = []
+    for name in SCALAR_FIELDS:
+        new = getattr(row, name)
+        if new is None:
+            continue
+        old = getattr(initiative, name)
+        if old != new or created:
+            if old != new:
+                show = _yes_no if isinstance(new, bool) else str
+                changes.append(Change(_field_label(name), "" if created else show(old), show(new)))
+            setattr(initiative, name, new)
+
+    if set_links and row.department is not None:
+        old = initiative.department.name if initiative.department_id else ""
+        if old != row.department:
+            changes.append(Change(_field_label("department"), old, row.department))
+            initiative.department = (
+                Department.objects.get_or_create(name=row.department)[0] if row.department else None
+            )
+    if changes or created:
+        initiative.save()
+
+    if row.roadmap is not None:
+        changes += _apply_roadmap(initiative, row.roadmap, created)
+    if row.evaluations is not None:
+        changes += _apply_evaluations(initiative, row.evaluations, created)
+    if set_links and row.goals is not None:
+        old = [] if created else [g.code for g in initiative.goals.all()]
+        if sorted(old) != sorted(row.goals):
+            changes.append(Change(_field_label("goals"), "、".join(old), "、".join(row.goals)))
+            initiative.goals.set([goal_by_code[c] for c in row.goals])
+    if set_links and row.carried_from is not None:
+        old = [] if created else [(i.plan.ordinal, i.number) for i in initiative.carried_from.all()]
+        if sorted(old) != sorted(row.carried_from):
+            show = lambda keys: "、".join(f"第{p}次 {n}" for p, n in sorted(keys))  # noqa: E731
+            changes.append(Change(_field_label("carried_from"), show(old), show(row.carried_from)))
+            initiative.carried_from.set([carried_targets[k] for k in row.carried_from])
+    return changes
+
+
+def _apply_roadmap(initiative, roadmap, created):
+    stored = {} if created else {c.fiscal_year: c for c in initiative.roadmap.all()}
+    old = {y: (c.stage, c.continued) for y, c in stored.items() if y in roadmap}
+    new = {y: v for y, v in roadmap.items() if v is not None}
+    if old == new:
+        return []
+    for year, value in roadmap.items():
+        cell = stored.get(year)
+        if value is None:
+            if cell:
+                cell.delete()
+        elif cell is None:
+            RoadmapCell.objects.create(
+                initiative=initiative, fiscal_year=year, stage=value[0], continued=value[1]
+            )
+        elif (cell.stage, cell.continued) != value:
+            cell.stage, cell.continued = value
+            cell.save(update_fields=["stage", "continued"])
+    return [Change(str(RoadmapCell._meta.verbose_name), _roadmap_text(old), _roadmap_text(new))]
+
+
+def _apply_evaluations(initiative, evaluations, created):
+    stored = {} if created else {e.fiscal_year: e for e in initiative.evaluations.all()}
+    changes = []
+    for data in evaluations:
+        year = data["fiscal_year"]
+        evaluation = stored.get(year) or Evaluation(initiative=initiative, fiscal_year=year)
+        before = len(changes)
+        for name in ("actions", "achievement", "direction"):
+            old, new = getattr(evaluation, name), data[name]
+            if old != new:
+                label = f"{Evaluation._meta.get_field(name).verbose_name}（{fiscal_year_label(year)}）"
+                changes.append(Change(label, old, new))
+                setattr(evaluation, name, new)
+        if evaluation.pk is None or len(changes) > before:
+            evaluation.save()
+    return changes

@@ -1,0 +1,73 @@
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from initiatives.importing import apply_rows
+from initiatives.models import Initiative
+from initiatives.open_data import rows_from_dict
+from plan.models import GlossaryTerm, Goal, Plan, PlanReference, ReviewStep
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+PLAN_FIELDS = [
+    "title",
+    "first_fiscal_year",
+    "last_fiscal_year",
+    "adopted",
+    "adopted_year",
+    "adopted_month",
+    "division",
+    "purpose",
+    "achievements",
+    "progress_management",
+    "table_notes",
+]
+
+
+class Command(BaseCommand):
+    help = "計画書の内容（fixtures/ の計画・目標・個別計画・用語解説）を読み込みます。何度実行しても結果は同じです。"
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            plans = load_plans(json.loads((FIXTURES / "plans.json").read_text(encoding="utf-8")))
+            for path in sorted(FIXTURES.glob("plan-*.json")):
+                data = json.loads(path.read_text(encoding="utf-8"))
+                plan = plans[data["plan"]["ordinal"]]
+                # Goals, departments and carry-over links are defaults an administrator may change:
+                # only initiatives created now get them.
+                result = apply_rows(plan, rows_from_dict(data, plan), editable_links="on_create")
+                self.stdout.write(f"{plan.title}: {result.summary()}")
+            for item in json.loads((FIXTURES / "plans.json").read_text(encoding="utf-8")):
+                for number, note in item["initiative_notes"].items():
+                    Initiative.objects.filter(plan=plans[item["ordinal"]], number=int(number)).exclude(
+                        source_note=note
+                    ).update(source_note=note)
+
+
+def load_plans(items):
+    plans = {}
+    for item in items:
+        defaults = {name: item[name] for name in PLAN_FIELDS}
+        defaults["predecessor"] = plans.get(item["predecessor"])
+        plan, _created = Plan.objects.update_or_create(ordinal=item["ordinal"], defaults=defaults)
+        plans[plan.ordinal] = plan
+        for order, ref in enumerate(item["references"], start=1):
+            PlanReference.objects.update_or_create(plan=plan, order=order, defaults=ref)
+        plan.references.filter(order__gt=len(item["references"])).delete()
+        for order, step in enumerate(item["review_steps"], start=1):
+            ReviewStep.objects.update_or_create(plan=plan, order=order, defaults=step)
+        plan.review_steps.filter(order__gt=len(item["review_steps"])).delete()
+        for order, term in enumerate(item["glossary"], start=1):
+            GlossaryTerm.objects.update_or_create(
+                plan=plan, term=term["term"], defaults={"order": order, "definition": term["definition"]}
+            )
+    for path in sorted(FIXTURES.glob("plan-*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        plan = plans[data["plan"]["ordinal"]]
+        for order, goal in enumerate(data["goals"], start=1):
+            Goal.objects.update_or_create(
+                plan=plan, code=goal["code"], defaults={"order": order, "title": goal["title"]}
+            )
+    return plans

@@ -1,0 +1,189 @@
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.utils.translation import gettext_lazy as _
+
+from plan.models import Goal, Plan
+
+
+class Stage(models.TextChoices):
+    """The stages of the plan's 年次計画."""
+
+    STUDY = "検討", _("検討")
+    IMPLEMENT = "実施", _("実施")
+
+
+class Achievement(models.TextChoices):
+    """達成状況: the seed's fourth-plan table uses 達成 and 一部達成."""
+
+    ACHIEVED = "達成", _("達成")
+    PARTLY = "一部達成", _("一部達成")
+    NOT_ACHIEVED = "未達成", _("未達成")
+
+
+class Direction(models.TextChoices):
+    """今後の方向性: the seed uses 継続 and 取組終了."""
+
+    CONTINUE = "継続", _("継続")
+    EXPAND = "拡充", _("拡充")
+    REVISE = "見直し", _("見直し")
+    END = "取組終了", _("取組終了")
+
+    @property
+    def carries_on(self):
+        """Whether an initiative with this direction goes on into the next plan."""
+        return self in (Direction.CONTINUE, Direction.EXPAND)
+
+
+class Department(models.Model):
+    """担当課: the department that owns an initiative. The plan document names none."""
+
+    name = models.CharField(_("課名"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("担当課")
+        verbose_name_plural = _("担当課")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class InitiativeQuerySet(models.QuerySet):
+    def for_plan(self, plan):
+        return self.filter(plan=plan).order_by("number")
+
+    def for_plan_table(self, plan):
+        """Everything the plan table, its exports and the open-data JSON show, in a fixed number of queries."""
+        return (
+            self.for_plan(plan)
+            .select_related("department", "plan")
+            .prefetch_related(
+                Prefetch("goals", queryset=Goal.objects.order_by("order")),
+                Prefetch("roadmap", queryset=RoadmapCell.objects.order_by("fiscal_year")),
+                Prefetch("evaluations", queryset=Evaluation.objects.order_by("fiscal_year")),
+                Prefetch(
+                    "carried_from",
+                    queryset=Initiative.objects.select_related("plan").order_by("plan__ordinal", "number"),
+                ),
+            )
+        )
+
+
+class Initiative(models.Model):
+    """個別計画: one numbered initiative of a plan (for the fourth plan, one of its 項目)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="initiatives")
+    number = models.PositiveSmallIntegerField(_("項番"))
+    name = models.CharField(_("個別計画名"), max_length=200)
+    is_new = models.BooleanField(_("新規"), default=False, help_text=_("計画書で《新規》と記された個別計画"))
+    description = models.TextField(_("計画内容"), blank=True)
+    basic_plan_section = models.CharField(_("第五次基本計画"), max_length=100, blank=True)
+    public_private_data = models.BooleanField(_("官民データ活用"), default=False)
+    municipal_dx = models.BooleanField(_("自治体DX"), default=False)
+    target_stage = models.CharField(
+        _("取組目標"),
+        max_length=10,
+        choices=Stage.choices,
+        blank=True,
+        help_text=_("第四次計画の表にある取組目標。年次計画のある計画では空欄（最終年度の段階が目標）。"),
+    )
+    goals = models.ManyToManyField(Goal, verbose_name=_("目標"), related_name="initiatives", blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("担当課"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="initiatives",
+    )
+    carried_from = models.ManyToManyField(
+        "self",
+        verbose_name=_("継続元（前計画の項目）"),
+        symmetrical=False,
+        related_name="carried_into",
+        blank=True,
+    )
+    source_note = models.TextField(
+        _("出典に関する注記"), blank=True, help_text=_("計画書からの読み取りで判断を要した点")
+    )
+
+    objects = InitiativeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("個別計画")
+        verbose_name_plural = _("個別計画")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="initiative_unique_number_per_plan"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="initiative_number_positive"),
+            models.CheckConstraint(
+                condition=Q(target_stage__in=["", *Stage.values]), name="initiative_target_stage_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.plan.ordinal}-{self.number} {self.name}"
+
+    @property
+    def final_target_stage(self):
+        """取組目標, or for a plan with a roadmap the stage the roadmap reaches in the plan's last year."""
+        if self.target_stage:
+            return self.target_stage
+        cells = list(self.roadmap.all())
+        return cells[-1].stage if cells else ""
+
+
+class RoadmapCell(models.Model):
+    """年次計画: the planned stage of an initiative in one fiscal year."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="roadmap")
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    stage = models.CharField(_("段階"), max_length=10, choices=Stage.choices)
+    continued = models.BooleanField(
+        _("前年度から継続（⇒）"), default=False, help_text=_("計画書の⇒: 前年度の段階を引き継ぐ")
+    )
+
+    class Meta:
+        verbose_name = _("年次計画")
+        verbose_name_plural = _("年次計画")
+        constraints = [
+            models.UniqueConstraint(fields=["initiative", "fiscal_year"], name="roadmapcell_unique_year"),
+            models.CheckConstraint(condition=Q(stage__in=Stage.values), name="roadmapcell_stage_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.initiative} {self.fiscal_year}: {self.mark}"
+
+    @property
+    def mark(self):
+        """The mark as the plan prints it: the stage where it starts, ⇒ where it continues."""
+        return "⇒" if self.continued else self.stage
+
+
+class Evaluation(models.Model):
+    """The result of an initiative for one fiscal year: 取組内容, 達成状況, 今後の方向性.
+
+    The fourth plan's table holds one per item (to FY2021); the fifth plan's compiled reviews are
+    recorded here too, one per initiative and fiscal year.
+    """
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="evaluations")
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    actions = models.TextField(_("取組内容"), blank=True)
+    achievement = models.CharField(_("達成状況"), max_length=10, choices=Achievement.choices)
+    direction = models.CharField(_("今後の方向性"), max_length=10, choices=Direction.choices)
+
+    class Meta:
+        verbose_name = _("評価")
+        verbose_name_plural = _("評価")
+        constraints = [
+            models.UniqueConstraint(fields=["initiative", "fiscal_year"], name="evaluation_unique_year"),
+            models.CheckConstraint(
+                condition=Q(achievement__in=Achievement.values), name="evaluation_achievement_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=Direction.values), name="evaluation_direction_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.initiative} {self.fiscal_year}: {self.achievement} / {self.direction}"

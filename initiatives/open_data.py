@@ -1,0 +1,139 @@
+"""The plan as open data: the JSON and CSV forms, and reading the JSON form back (the shipped seed).
+
+The JSON shape is a published interface that other systems rely on; change it only by adding keys.
+"""
+
+import csv
+import io
+
+from django.utils.translation import gettext as _
+
+from initiatives.importing import InitiativeRow
+from initiatives.models import Initiative
+from plan.eras import fiscal_year_label
+
+
+def plan_to_dict(plan, initiatives=None):
+    if initiatives is None:
+        initiatives = Initiative.objects.for_plan_table(plan)
+    return {
+        "plan": {
+            "ordinal": plan.ordinal,
+            "title": plan.title,
+            "first_fiscal_year": plan.first_fiscal_year,
+            "last_fiscal_year": plan.last_fiscal_year,
+        },
+        "goals": [{"code": g.code, "title": g.title} for g in plan.goals.all()],
+        "initiatives": [initiative_to_dict(i) for i in initiatives],
+    }
+
+
+def initiative_to_dict(initiative):
+    return {
+        "number": initiative.number,
+        "name": initiative.name,
+        "is_new": initiative.is_new,
+        "description": initiative.description,
+        "basic_plan_section": initiative.basic_plan_section,
+        "public_private_data": initiative.public_private_data,
+        "municipal_dx": initiative.municipal_dx,
+        "goals": [g.code for g in initiative.goals.all()],
+        "department": initiative.department.name if initiative.department_id else None,
+        "target_stage": initiative.final_target_stage,
+        "roadmap": [
+            {"fiscal_year": c.fiscal_year, "stage": c.stage, "continued": c.continued}
+            for c in initiative.roadmap.all()
+        ],
+        "evaluations": [
+            {
+                "fiscal_year": e.fiscal_year,
+                "achievement": e.achievement,
+                "direction": e.direction,
+                "actions": e.actions,
+            }
+            for e in initiative.evaluations.all()
+        ],
+        "carried_from": [{"plan": p.plan.ordinal, "number": p.number} for p in initiative.carried_from.all()],
+    }
+
+
+def rows_from_dict(data, plan):
+    """InitiativeRows from the JSON form. target_stage is stored only where no roadmap implies it."""
+    rows = []
+    for item in data["initiatives"]:
+        roadmap = {c["fiscal_year"]: (c["stage"], c["continued"]) for c in item["roadmap"]}
+        rows.append(
+            InitiativeRow(
+                number=item["number"],
+                where=_("項番 %(number)d") % {"number": item["number"]},
+                name=item["name"],
+                is_new=item["is_new"],
+                description=item["description"],
+                basic_plan_section=item["basic_plan_section"],
+                public_private_data=item["public_private_data"],
+                municipal_dx=item["municipal_dx"],
+                target_stage="" if roadmap else item["target_stage"],
+                roadmap={year: roadmap.get(year) for year in plan.fiscal_years} if roadmap else None,
+                evaluations=item["evaluations"],
+                goals=item["goals"],
+                department=item["department"] or "",
+                carried_from=[(c["plan"], c["number"]) for c in item["carried_from"]],
+            )
+        )
+    return rows
+
+
+def plan_to_csv(plan, initiatives=None):
+    """One row per initiative, UTF-8 with a byte-order mark so that Excel opens it in Japanese."""
+    data = plan_to_dict(plan, initiatives)
+    years = plan.fiscal_years
+    eval_years = sorted({e["fiscal_year"] for i in data["initiatives"] for e in i["evaluations"]})
+    header = [
+        "項番",
+        "個別計画名",
+        "新規",
+        "計画内容",
+        "第五次基本計画",
+        "官民データ活用",
+        "自治体DX",
+        "目標",
+        "担当課",
+    ]
+    header += ["取組目標"] + [f"年次計画 {fiscal_year_label(y)}" for y in years]
+    for year in eval_years:
+        label = fiscal_year_label(year)
+        header += [f"取組内容 {label}", f"達成状況 {label}", f"今後の方向性 {label}"]
+    header.append("継続元")
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for item in data["initiatives"]:
+        cells = {c["fiscal_year"]: c for c in item["roadmap"]}
+        evaluations = {e["fiscal_year"]: e for e in item["evaluations"]}
+        row = [
+            item["number"],
+            item["name"],
+            "●" if item["is_new"] else "",
+            item["description"],
+            item["basic_plan_section"],
+            "●" if item["public_private_data"] else "",
+            "●" if item["municipal_dx"] else "",
+            " ".join(item["goals"]),
+            item["department"] or "",
+            item["target_stage"],
+        ]
+        row += [("⇒" if cells[y]["continued"] else cells[y]["stage"]) if y in cells else "" for y in years]
+        for year in eval_years:
+            e = evaluations.get(year, {})
+            row += [e.get("actions", ""), e.get("achievement", ""), e.get("direction", "")]
+        row.append(" ".join(f"{c['plan']}-{c['number']}" for c in item["carried_from"]))
+        writer.writerow([_csv_safe(v) for v in row])
+    return out.getvalue()
+
+
+def _csv_safe(value):
+    """A text cell that a spreadsheet program would take as a formula is given a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + value
+    return value

@@ -1,0 +1,703 @@
+"""The plan spreadsheet: the plan document's own table as an .xlsx workbook, read and written.
+
+Two table layouts are read, told apart by their headers, in the application's export and in a workbook
+someone typed up from the document:
+- the roadmap layout of the fifth plan (第3章 2): 項番, 個別計画名, 計画内容, 年次計画 merged over one column
+  per fiscal year, 第五次基本計画, 官民データ活用, 自治体DX;
+- the evaluation layout of the fourth plan (第2章 4 (2)): 項番, 項目, 内容, 取組目標, 令和N年度までの取組内容,
+  達成状況, 今後の方向性.
+Columns the application adds (目標, 担当課, 継続元) are read where present. A title above the table, notes
+below it, header rows repeated on every printed page and full-width digits are all allowed.
+"""
+
+import io
+import re
+import unicodedata
+import zipfile
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+
+from initiatives.importing import InitiativeRow, PlanImportError
+from initiatives.models import Achievement, Direction, Initiative, Stage
+from plan.eras import fiscal_year_label, parse_fiscal_year, wareki
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+NEW_MARK = "《新規》"
+NEW_MARKS = re.compile(r"^\s*(?:《新規》|≪新規≫|<<新規>>|【新規】)\s*")
+CONTINUE_MARKS = {"⇒", "→", "⇨", "➡", "⟹"}
+FLAG_MARK = "●"
+CIRCLED_NUMBER = re.compile(r"^[①-⑳]")
+HEADER_SEARCH_ROWS = 30
+
+
+class SpreadsheetError(PlanImportError):
+    """The file itself cannot be read as a plan workbook."""
+
+    def __init__(self, message):
+        super().__init__([message])
+
+
+# --- The file -------------------------------------------------------------------------------------------
+
+
+def check_xlsx_file(data):
+    """Refuse a file that is not a plain .xlsx workbook of sensible size, before openpyxl reads it.
+
+    openpyxl checks no sizes: a small file can expand to hundreds of megabytes. Everything is checked on
+    the zip's own directory and on the bytes actually inflated, and no entry may declare a DTD or entities.
+    """
+    limit_mb = settings.SPREADSHEET_MAX_BYTES / (1024 * 1024)
+    if len(data) > settings.SPREADSHEET_MAX_BYTES:
+        raise SpreadsheetError(
+            _("ファイルが大きすぎます（%(size).1f MB）。%(limit).0f MB 以下のファイルにしてください。")
+            % {"size": len(data) / (1024 * 1024), "limit": limit_mb}
+        )
+    not_xlsx = _(
+        "Excel形式（.xlsx）のファイルではありません。Excelで「Excel ブック (*.xlsx)」として保存してください。"
+    )
+    if not data.startswith(b"PK") or not zipfile.is_zipfile(io.BytesIO(data)):
+        raise SpreadsheetError(not_xlsx)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise SpreadsheetError(not_xlsx) from None
+    names = {e.filename for e in entries}
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        raise SpreadsheetError(not_xlsx)
+    content_types = archive.read("[Content_Types].xml") if len(entries) else b""
+    if any(n.lower().endswith("vbaproject.bin") for n in names) or b"macroEnabled" in content_types:
+        raise SpreadsheetError(
+            _(
+                "マクロを含むブック（.xlsm など）は受け付けません。マクロのない「Excel ブック (*.xlsx)」で保存してください。"
+            )
+        )
+    too_big = _("ファイルの展開後のサイズが大きすぎるため読み込みません（圧縮爆弾の疑い）。")
+    if len(entries) > settings.SPREADSHEET_MAX_ENTRIES:
+        raise SpreadsheetError(too_big)
+    declared = sum(e.file_size for e in entries)
+    if (
+        declared > settings.SPREADSHEET_MAX_UNCOMPRESSED_BYTES
+        or declared > settings.SPREADSHEET_MAX_RATIO * max(len(data), 1)
+    ):
+        raise SpreadsheetError(too_big)
+    inflated = 0
+    for entry in entries:
+        # The directory's sizes can lie: count what really comes out, and stop at the limit.
+        try:
+            with archive.open(entry) as member:
+                head = b""
+                while chunk := member.read(64 * 1024):
+                    inflated += len(chunk)
+                    if inflated > settings.SPREADSHEET_MAX_UNCOMPRESSED_BYTES:
+                        raise SpreadsheetError(too_big)
+                    if len(head) < 4096:
+                        head += chunk[:4096]
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError):
+            raise SpreadsheetError(not_xlsx) from None
+        if entry.filename.endswith((".xml", ".rels", ".vml")) and (
+            b"<!DOCTYPE" in head or b"<!ENTITY" in head
+        ):
+            raise SpreadsheetError(
+                _(
+                    "ブックの中のXMLに文書型定義（DOCTYPE）や実体（ENTITY）の宣言があるため、安全のため読み込みません。"
+                )
+            )
+
+
+def open_workbook(data):
+    check_xlsx_file(data)
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds; to a clerk they all mean the same.
+        if type(exc).__module__.startswith("defusedxml"):
+            raise SpreadsheetError(
+                _(
+                    "ブックの中のXMLに文書型定義（DOCTYPE）や実体（ENTITY）の宣言があるため、安全のため読み込みません。"
+                )
+            ) from None
+        raise SpreadsheetError(
+            _("ブックを開けませんでした。ファイルが壊れているか、Excel形式（.xlsx）ではありません。")
+        ) from None
+
+
+# --- Cells ----------------------------------------------------------------------------------------------
+
+
+def _compact(value):
+    """A header or a mark, compared loosely: full-width folded, all white space removed."""
+    if value is None:
+        return ""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+
+
+def cell_text(value):
+    """A text cell as the document prints it.
+
+    Line breaks typed inside a cell are the printed table's wrapping, not part of the text: they are
+    dropped between Japanese characters, kept as a space between Latin words, and become a space before
+    a circled number (①②…), which is how the document runs its numbered actions together.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    lines = [line.strip() for line in str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    text = ""
+    for line in lines:
+        if not line:
+            continue
+        if text and (CIRCLED_NUMBER.match(line) or (text[-1].isascii() and line[0].isascii())):
+            text += " "
+        text += line
+    return text.strip()
+
+
+def _number(value):
+    """項番 as an integer, or None if the cell is not a number."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value) if float(value).is_integer() and value > 0 else None
+    match = re.fullmatch(r"[(（]?(\d+)[)）.．]?", _compact(value))
+    return int(match.group(1)) if match and int(match.group(1)) > 0 else None
+
+
+# --- Headers --------------------------------------------------------------------------------------------
+
+HEADERS = [
+    # (field, test on the compacted header text)
+    ("number", lambda h: h == "項番"),
+    ("name", lambda h: h in ("個別計画名", "項目", "計画名", "施策名")),
+    ("description", lambda h: h in ("計画内容", "内容")),
+    ("roadmap", lambda h: h == "年次計画"),
+    ("target_stage", lambda h: h == "取組目標"),
+    ("actions", lambda h: "取組内容" in h),
+    ("achievement", lambda h: h == "達成状況"),
+    ("direction", lambda h: h == "今後の方向性"),
+    ("basic_plan_section", lambda h: h.endswith("基本計画")),
+    ("public_private_data", lambda h: h == "官民データ活用"),
+    ("municipal_dx", lambda h: h == "自治体DX"),
+    ("goals", lambda h: h == "目標"),
+    ("department", lambda h: h == "担当課"),
+    ("carried_from", lambda h: h.startswith("継続元")),
+]
+
+
+class Layout:
+    """Where each field sits in a worksheet, read from its header rows."""
+
+    def __init__(self, header_row, columns, years, data_start, headers, evaluation_year):
+        self.header_row = header_row
+        self.columns = columns  # field -> column index (0-based)
+        self.years = years  # column index -> fiscal year
+        self.data_start = data_start  # 1-based row number of the first data row
+        self.headers = headers  # column index -> header text, for messages
+        self.evaluation_year = evaluation_year
+
+    def where(self, row, column):
+        label = self.headers.get(column, "")
+        return _("%(row)d行目 %(col)s列（%(header)s）") % {
+            "row": row,
+            "col": get_column_letter(column + 1),
+            "header": label,
+        }
+
+
+def find_layout(rows, plan):
+    for index, values in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if any(_compact(v) == "項番" for v in values):
+            return _read_header(rows, index, plan)
+    raise SpreadsheetError(
+        _("表の見出し行が見つかりません。先頭%(n)d行のどこかに「項番」の見出しが必要です。")
+        % {"n": HEADER_SEARCH_ROWS}
+    )
+
+
+def _read_header(rows, index, plan):
+    header = rows[index]
+    below = rows[index + 1] if index + 1 < len(rows) else ()
+    columns, years, headers = {}, {}, {}
+    evaluation_year = None
+    errors = []
+    for col, value in enumerate(header):
+        text = _compact(value)
+        if not text:
+            continue
+        headers[col] = cell_text(value)
+        field = next((f for f, test in HEADERS if test(text)), None)
+        if field is None:
+            year = _header_year(value)
+            if year:
+                years[col] = year
+            continue
+        if field in columns and field != "roadmap":
+            errors.append(
+                _("%(row)d行目: 見出し「%(header)s」が2つあります（%(a)s列と%(b)s列）。")
+                % {
+                    "row": index + 1,
+                    "header": headers[col],
+                    "a": get_column_letter(columns[field] + 1),
+                    "b": get_column_letter(col + 1),
+                }
+            )
+        columns[field] = col
+        if field == "actions":
+            # 令和3年度までの取組内容: the evaluation belongs to that fiscal year.
+            evaluation_year = _header_year(value)
+    data_start = index + 2
+    # A two-row header: 年次計画 merged above one cell per fiscal year.
+    if (
+        _number(below[columns["number"]] if "number" in columns and columns["number"] < len(below) else None)
+        is None
+    ):
+        below_years = {col: y for col, v in enumerate(below) if (y := _header_year(v))}
+        if below_years:
+            years.update(below_years)
+            headers.update({col: fiscal_year_label(year) for col, year in below_years.items()})
+            data_start = index + 3
+    for field, label in (("number", "項番"), ("name", "個別計画名（または項目）")):
+        if field not in columns:
+            errors.append(
+                _("%(row)d行目: 見出し「%(label)s」の列がありません。") % {"row": index + 1, "label": label}
+            )
+    if sorted(years.values()) != sorted(set(years.values())):
+        errors.append(_("%(row)d行目: 年次計画に同じ年度の列が2つあります。") % {"row": index + 1})
+    if errors:
+        raise PlanImportError(errors)
+    if "actions" in columns and evaluation_year is None:
+        evaluation_year = plan.last_fiscal_year
+    return Layout(index + 1, columns, dict(sorted(years.items())), data_start, headers, evaluation_year)
+
+
+def _header_year(value):
+    try:
+        return parse_fiscal_year(value)
+    except ValueError:
+        return None
+
+
+# --- Rows -----------------------------------------------------------------------------------------------
+
+TEXT_FIELDS = ("name", "description", "basic_plan_section", "actions", "department")
+
+
+def read_plan_workbook(data, plan):
+    """Read an uploaded workbook into InitiativeRows, or raise PlanImportError listing every bad cell."""
+    workbook = open_workbook(data)
+    try:
+        sheet = _plan_sheet(workbook)
+        rows = [tuple(r) for r in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    layout = find_layout(rows, plan)
+    return _read_rows(rows, layout, plan)
+
+
+def _plan_sheet(workbook):
+    for sheet in workbook.worksheets:
+        for values in sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True):
+            if any(_compact(v) == "項番" for v in values):
+                return sheet
+    return workbook.worksheets[0]
+
+
+def _read_rows(rows, layout, plan):
+    errors, raw_rows = [], []  # raw_rows: [row number, 項番, {field: value}, {year column: value}]
+    number_col = layout.columns["number"]
+    table_ended = False
+    width = max(layout.headers) + 1
+    for row_no, values in enumerate(rows[layout.data_start - 1 :], start=layout.data_start):
+        values = list(values) + [None] * (width - len(values))
+        number_cell = values[number_col]
+        number = _number(number_cell)
+        fields = {f: values[c] for f, c in layout.columns.items() if f not in ("number", "roadmap")}
+        marks = {c: values[c] for c in layout.years}
+        if all(_compact(v) == "" for v in values):
+            table_ended = table_ended or bool(raw_rows)  # a blank line after the table: notes follow
+        elif _compact(number_cell) == "項番" or _is_year_header(values, layout):
+            pass  # the header again, as printed on every page
+        elif table_ended or (number is None and _is_note(values)):
+            table_ended = True
+            if number is not None:
+                errors.append(
+                    _(
+                        "%(row)d行目: 表のあとに項番 %(number)d の行があります。表の途中に空行を入れないでください。"
+                    )
+                    % {"row": row_no, "number": number}
+                )
+        elif number is None and _compact(number_cell):
+            errors.append(
+                _("%(where)s: 項番「%(value)s」は数字ではありません。")
+                % {"where": layout.where(row_no, number_col), "value": cell_text(number_cell)}
+            )
+        elif number is None and raw_rows and _is_continuation(fields, marks):
+            # A cell that wrapped across a printed page: its rest stands on a row without 項番.
+            previous = raw_rows[-1][2]
+            for name, value in fields.items():
+                if name in TEXT_FIELDS and _compact(value):
+                    previous[name] = cell_text(previous[name]) + cell_text(value)
+        elif number is None:
+            errors.append(_("%(where)s: 項番が空です。") % {"where": layout.where(row_no, number_col)})
+        else:
+            raw_rows.append([row_no, number, fields, marks])
+
+    result, seen = [], {}
+    for row_no, number, fields, marks in raw_rows:
+        if number in seen:
+            errors.append(
+                _("%(where)s: 項番 %(number)d が%(first)d行目と重複しています。")
+                % {"where": layout.where(row_no, number_col), "number": number, "first": seen[number]}
+            )
+            continue
+        seen[number] = row_no
+        row, row_errors = _read_row(row_no, number, fields, marks, layout, plan)
+        errors += row_errors
+        result.append(row)
+    if not raw_rows and not errors:
+        errors.append(_("表に個別計画の行がありません（%(row)d行目以降）。") % {"row": layout.data_start})
+    if errors:
+        raise PlanImportError(errors)
+    return result
+
+
+def _is_year_header(values, layout):
+    return bool(layout.years) and all(_header_year(values[c]) == y for c, y in layout.years.items())
+
+
+def _is_note(values):
+    text = "".join(cell_text(v) for v in values if v is not None)
+    return text.startswith(("※", "注", "*", "＊")) or "…" in text
+
+
+def _is_continuation(fields, marks):
+    if any(_compact(v) for v in marks.values()):
+        return False
+    return all(not _compact(v) for name, v in fields.items() if name not in TEXT_FIELDS)
+
+
+def _read_row(row_no, number, fields, marks, layout, plan):
+    errors = []
+    where = _("%(row)d行目") % {"row": row_no}
+    row = InitiativeRow(number=number, where=where)
+
+    def cell_where(field):
+        return layout.where(row_no, layout.columns[field])
+
+    def words(field, allowed, label):
+        value = _compact(fields[field])
+        if value and value not in allowed:
+            errors.append(
+                _(
+                    "%(where)s: 「%(value)s」は%(label)sとして使えません。%(allowed)sのいずれかを入力してください。"
+                )
+                % {
+                    "where": cell_where(field),
+                    "value": cell_text(fields[field]),
+                    "label": label,
+                    "allowed": "、".join(f"「{a}」" for a in allowed),
+                }
+            )
+            return None
+        return value
+
+    name = cell_text(fields["name"])
+    match = NEW_MARKS.match(name)
+    row.is_new = bool(match)
+    row.name = name[match.end() :] if match else name
+    if not row.name:
+        errors.append(_("%(where)s: 個別計画名が空です。") % {"where": cell_where("name")})
+    for field in ("description", "basic_plan_section"):
+        if field in fields:
+            setattr(row, field, cell_text(fields[field]))
+    if "target_stage" in fields:
+        row.target_stage = words("target_stage", Stage.values, _("取組目標")) or ""
+    flag_fields = [f for f in ("public_private_data", "municipal_dx") if f in fields]
+    for field in flag_fields:
+        setattr(row, field, _flag(fields[field], cell_where(field), errors))
+    # The PDF once put both marks in the 官民データ活用 cell and left 自治体DX empty: read as both marked.
+    if (
+        len(flag_fields) == 2
+        and _compact(fields["public_private_data"]) == FLAG_MARK * 2
+        and not _compact(fields["municipal_dx"])
+    ):
+        row.municipal_dx = True
+    if layout.years:
+        row.roadmap = _roadmap(marks, layout, row_no, errors)
+    evaluation_fields = [f for f in ("actions", "achievement", "direction") if f in fields]
+    if layout.evaluation_year and evaluation_fields:
+        row.evaluations = []
+        if any(_compact(fields[f]) for f in evaluation_fields):
+            achievement = (
+                words("achievement", Achievement.values, _("達成状況")) if "achievement" in fields else ""
+            )
+            direction = (
+                words("direction", Direction.values, _("今後の方向性")) if "direction" in fields else ""
+            )
+            for field in ("achievement", "direction"):
+                if field not in fields or not _compact(fields[field]):
+                    errors.append(
+                        _("%(where)s: 空欄です。") % {"where": _missing_where(field, row_no, layout)}
+                    )
+            if achievement and direction:
+                evaluation = {"fiscal_year": layout.evaluation_year, "achievement": achievement}
+                evaluation |= {"direction": direction, "actions": cell_text(fields.get("actions"))}
+                row.evaluations.append(evaluation)
+    if "department" in fields:
+        row.department = cell_text(fields["department"])
+    if "goals" in fields:
+        row.goals = _goal_codes(fields["goals"], plan, cell_where("goals"), errors)
+    if "carried_from" in fields:
+        row.carried_from = _carried_from(fields["carried_from"], plan, cell_where("carried_from"), errors)
+    return row, errors
+
+
+def _missing_where(field, row_no, layout):
+    if field in layout.columns:
+        return layout.where(row_no, layout.columns[field])
+    label = {"achievement": "達成状況", "direction": "今後の方向性"}[field]
+    return _("%(row)d行目（%(header)s の列がありません）") % {"row": row_no, "header": label}
+
+
+def _flag(value, where, errors):
+    text = _compact(value)
+    if text == "":
+        return False
+    if set(text) == {FLAG_MARK}:
+        return True
+    errors.append(
+        _(
+            "%(where)s: 「%(value)s」は記号として使えません。該当する場合は「●」、しない場合は空欄にしてください。"
+        )
+        % {"where": where, "value": cell_text(value)}
+    )
+    return None
+
+
+def _roadmap(marks, layout, row_no, errors):
+    cells, previous = {}, None
+    for col, year in layout.years.items():
+        text = _compact(marks[col])
+        where = layout.where(row_no, col)
+        if text == "":
+            cells[year], previous = None, None
+        elif text in Stage.values:
+            cells[year], previous = (text, False), text
+        elif text in CONTINUE_MARKS:
+            if previous is None:
+                errors.append(
+                    _(
+                        "%(where)s: 「⇒」は前年度の段階を引き継ぐ記号ですが、前年度に「検討」も「実施」もありません。"
+                    )
+                    % {"where": where}
+                )
+            cells[year] = (previous, True) if previous else None
+        else:
+            errors.append(
+                _(
+                    "%(where)s: 「%(value)s」は年次計画の記号として使えません。「検討」「実施」「⇒」のいずれかか空欄にしてください。"
+                )
+                % {"where": where, "value": cell_text(marks[col])}
+            )
+            cells[year], previous = None, None
+    return cells
+
+
+def _goal_codes(value, plan, where, errors):
+    codes = []
+    known = {g.code for g in plan.goals.all()}
+    # NFKC turns the Roman numerals Ⅰ Ⅱ Ⅲ into I II III.
+    for token in re.split(r"[,、，・/\s]+", unicodedata.normalize("NFKC", cell_text(value))):
+        token = token.strip("()（）")
+        if not token:
+            continue
+        if token not in known:
+            errors.append(
+                _("%(where)s: 目標「%(value)s」はこの計画にありません（%(known)s）。")
+                % {"where": where, "value": token, "known": "、".join(sorted(known)) or "なし"}
+            )
+        elif token not in codes:
+            codes.append(token)
+    return codes
+
+
+def _carried_from(value, plan, where, errors):
+    keys = []
+    for token in re.split(r"[,、，/\s]+", unicodedata.normalize("NFKC", cell_text(value))):
+        if not token:
+            continue
+        match = re.fullmatch(r"(?:第?(\d+)次?[-ー−の])?(\d+)", token)
+        if not match or (match.group(1) is None and plan.predecessor is None):
+            errors.append(
+                _(
+                    "%(where)s: 継続元「%(value)s」が読めません。前計画の項番を「16」または「4-16」の形で入力してください。"
+                )
+                % {"where": where, "value": token}
+            )
+            continue
+        ordinal = int(match.group(1)) if match.group(1) else plan.predecessor.ordinal
+        keys.append((ordinal, int(match.group(2))))
+    return keys
+
+
+# --- Writing --------------------------------------------------------------------------------------------
+
+THIN = Side(style="thin", color="808080")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
+WRAP = Alignment(wrap_text=True, vertical="top")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def safe_text(value):
+    """Text for a cell that opens as text in Excel: no control characters, never a formula."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+def write_cell(sheet, row, column, value, alignment=WRAP):
+    cell = sheet.cell(row=row, column=column)
+    if isinstance(value, str):
+        value = safe_text(value)
+        cell.value = value
+        if value.startswith(FORMULA_START):
+            # openpyxl takes a leading = as a formula; store it as a string, quoted so Excel keeps it text.
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+    cell.alignment = alignment
+    cell.border = BORDER
+    return cell
+
+
+def plan_columns(plan, initiatives):
+    """The columns of the plan's own table, then the application's: (header, width, value-of-initiative)."""
+    has_roadmap = any(i.roadmap.all() for i in initiatives)
+    has_target = any(i.target_stage for i in initiatives)
+    has_evaluation = any(i.evaluations.all() for i in initiatives)
+    name_header, text_header = (
+        ("個別計画名", "計画内容") if has_roadmap or not has_target else ("項目", "内容")
+    )
+    columns = [
+        ("項番", 6, lambda i: i.number),
+        (name_header, 28, lambda i: (NEW_MARK if i.is_new else "") + i.name),
+        (text_header, 48, lambda i: i.description),
+    ]
+    if has_target:
+        columns.append(("取組目標", 9, lambda i: i.target_stage))
+    if has_evaluation and plan.last_fiscal_year:
+        year = plan.last_fiscal_year
+
+        def evaluation(i, name):
+            found = [e for e in i.evaluations.all() if e.fiscal_year == year]
+            return getattr(found[0], name) if found else ""
+
+        columns += [
+            (f"{wareki(year)}までの取組内容", 60, lambda i: evaluation(i, "actions")),
+            ("達成状況", 10, lambda i: evaluation(i, "achievement")),
+            ("今後の方向性", 11, lambda i: evaluation(i, "direction")),
+        ]
+    if has_roadmap or any(i.basic_plan_section for i in initiatives):
+        columns.append((_basic_plan_header(plan), 16, lambda i: i.basic_plan_section))
+    if has_roadmap:
+        columns += [
+            ("官民データ活用", 9, lambda i: FLAG_MARK if i.public_private_data else ""),
+            ("自治体DX", 9, lambda i: FLAG_MARK if i.municipal_dx else ""),
+        ]
+    columns += [
+        ("目標", 9, lambda i: "、".join(g.numeral for g in i.goals.all())),
+        ("担当課", 16, lambda i: i.department.name if i.department_id else ""),
+    ]
+    if plan.predecessor_id:
+        columns.append(
+            (
+                f"継続元（{plan.predecessor.title}の項番）",
+                14,
+                lambda i: "、".join(
+                    str(p.number) if p.plan_id == plan.predecessor_id else f"{p.plan.ordinal}-{p.number}"
+                    for p in i.carried_from.all()
+                ),
+            )
+        )
+    return columns, has_roadmap
+
+
+def _basic_plan_header(plan):
+    parent = next((r for r in plan.references.all() if r.relation == "上位計画"), None)
+    return parent.name.removeprefix("東大和市") if parent else "基本計画"
+
+
+def write_plan_workbook(plan, initiatives):
+    """The plan table as the document prints it, with the application's columns to its right."""
+    initiatives = list(initiatives)
+    columns, has_roadmap = plan_columns(plan, initiatives)
+    years = plan.fiscal_years if has_roadmap else []
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("個別計画")[:31]
+    # Layout: the fixed columns up to 計画内容, then the years, then the rest.
+    split = 3
+    headers = (
+        [(h, w) for h, w, _f in columns[:split]]
+        + [(None, 10)] * len(years)
+        + [(h, w) for h, w, _f in columns[split:]]
+    )
+    last_col = len(headers)
+    title = sheet.cell(row=1, column=1, value=f"{plan.title} {_('個別計画')}")
+    title.font = Font(bold=True, size=14)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
+    if plan.period_label:
+        sheet.cell(row=2, column=1, value=plan.period_label)
+    header_row = 3
+    for col, (text, width) in enumerate(headers, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = width
+        if text is None:
+            continue
+        write_cell(sheet, header_row, col, text, CENTER)
+        write_cell(sheet, header_row + 1, col, None, CENTER)
+        sheet.merge_cells(start_row=header_row, start_column=col, end_row=header_row + 1, end_column=col)
+    if years:
+        write_cell(sheet, header_row, split + 1, "年次計画", CENTER)
+        for offset, year in enumerate(years):
+            write_cell(sheet, header_row, split + 1 + offset, None, CENTER)
+            write_cell(sheet, header_row + 1, split + 1 + offset, f"{wareki(year)}\n({year})", CENTER)
+        sheet.merge_cells(
+            start_row=header_row, start_column=split + 1, end_row=header_row, end_column=split + len(years)
+        )
+    for row in sheet.iter_rows(min_row=header_row, max_row=header_row + 1):
+        for cell in row:
+            cell.font = Font(bold=True)
+            cell.fill = HEADER_FILL
+    first_data = header_row + 2
+    for offset, initiative in enumerate(initiatives):
+        row = first_data + offset
+        cells = {c.fiscal_year: c for c in initiative.roadmap.all()}
+        values = [f(initiative) for _h, _w, f in columns[:split]]
+        values += [cells[y].mark if y in cells else "" for y in years]
+        values += [f(initiative) for _h, _w, f in columns[split:]]
+        for col, value in enumerate(values, start=1):
+            centered = col == 1 or (split < col <= split + len(years)) or value in ("●", "検討", "実施")
+            write_cell(sheet, row, col, value, CENTER if centered else WRAP)
+    notes_row = first_data + len(initiatives) + 1
+    for offset, line in enumerate(plan.table_notes.splitlines()):
+        sheet.cell(row=notes_row + offset, column=1, value=safe_text(line))
+    sheet.freeze_panes = sheet.cell(row=first_data, column=3)
+    sheet.print_title_rows = f"{header_row}:{header_row + 1}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def initiatives_for_export(plan):
+    return Initiative.objects.for_plan_table(plan)

@@ -1,0 +1,168 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from plan.eras import fiscal_year_label
+
+
+class PlanQuerySet(models.QuerySet):
+    def with_goals(self):
+        return self.prefetch_related("goals")
+
+
+class Plan(models.Model):
+    """A 情報化推進計画 of the city: the fifth one, and its predecessors as history."""
+
+    ordinal = models.PositiveSmallIntegerField(_("第N次"), unique=True)
+    title = models.CharField(_("計画名"), max_length=200)
+    first_fiscal_year = models.PositiveSmallIntegerField(_("計画期間（開始年度）"), null=True, blank=True)
+    last_fiscal_year = models.PositiveSmallIntegerField(_("計画期間（終了年度）"), null=True, blank=True)
+    adopted = models.CharField(
+        _("策定"), max_length=40, blank=True, help_text=_("計画書の表記のまま（例: 令和4年3月）")
+    )
+    adopted_year = models.PositiveSmallIntegerField(_("策定年（西暦）"), null=True, blank=True)
+    adopted_month = models.PositiveSmallIntegerField(_("策定月"), null=True, blank=True)
+    division = models.CharField(_("所管"), max_length=100, blank=True)
+    predecessor = models.OneToOneField(
+        "self",
+        verbose_name=_("前計画"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="successor",
+    )
+    purpose = models.TextField(_("計画の目的・重点"), blank=True)
+    achievements = models.TextField(_("主な成果"), blank=True)
+    progress_management = models.TextField(_("計画の進行管理"), blank=True)
+    table_notes = models.TextField(_("個別計画表の注記"), blank=True)
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("情報化推進計画")
+        verbose_name_plural = _("情報化推進計画")
+        ordering = ["ordinal"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_fiscal_year__isnull=True)
+                | Q(last_fiscal_year__isnull=True)
+                | Q(first_fiscal_year__lte=models.F("last_fiscal_year")),
+                name="plan_period_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(adopted_month__isnull=True) | Q(adopted_month__gte=1, adopted_month__lte=12),
+                name="plan_adopted_month_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def fiscal_years(self):
+        if self.first_fiscal_year is None or self.last_fiscal_year is None:
+            return []
+        return list(range(self.first_fiscal_year, self.last_fiscal_year + 1))
+
+    @property
+    def period_label(self):
+        if not self.fiscal_years:
+            return ""
+        return f"{fiscal_year_label(self.first_fiscal_year)}～{fiscal_year_label(self.last_fiscal_year)}"
+
+
+class PlanReference(models.Model):
+    """How the plan stands to other plans (第1章 3 計画の位置づけ)."""
+
+    class Relation(models.TextChoices):
+        EMBODIES = "上位計画", _("上位計画")
+        SERVES_AS = "位置づけを併せ持つ", _("位置づけを併せ持つ")
+        RESPONDS_TO = "踏まえる", _("内容を踏まえる")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="references")
+    order = models.PositiveSmallIntegerField(_("順序"))
+    relation = models.CharField(_("関係"), max_length=20, choices=Relation.choices)
+    name = models.CharField(_("名称"), max_length=200)
+    period = models.CharField(_("期間"), max_length=100, blank=True)
+    description = models.TextField(_("説明"), blank=True)
+
+    class Meta:
+        verbose_name = _("計画の位置づけ")
+        verbose_name_plural = _("計画の位置づけ")
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "order"], name="planreference_unique_order_per_plan"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_relation_display()}: {self.name}"
+
+
+class ReviewStep(models.Model):
+    """One step of the plan's progress management (第3章 3): who deliberates, then where it is published."""
+
+    class Kind(models.TextChoices):
+        DELIBERATION = "審議", _("審議")
+        PUBLICATION = "公開", _("公開")
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="review_steps")
+    order = models.PositiveSmallIntegerField(_("順序"))
+    kind = models.CharField(_("種別"), max_length=10, choices=Kind.choices)
+    body = models.CharField(_("機関・媒体"), max_length=200)
+
+    class Meta:
+        verbose_name = _("進行管理の手順")
+        verbose_name_plural = _("進行管理の手順")
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "order"], name="reviewstep_unique_order_per_plan"),
+        ]
+
+    def __str__(self):
+        return f"{self.order}. {self.body}（{self.get_kind_display()}）"
+
+
+class Goal(models.Model):
+    """目標 (Ⅰ)(Ⅱ)(Ⅲ) of a plan."""
+
+    NUMERALS = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ", "VI": "Ⅵ"}
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="goals")
+    order = models.PositiveSmallIntegerField(_("順序"))
+    code = models.CharField(_("記号"), max_length=8, help_text=_("I, II, III …"))
+    title = models.CharField(_("目標"), max_length=200)
+
+    class Meta:
+        verbose_name = _("目標")
+        verbose_name_plural = _("目標")
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="goal_unique_code_per_plan"),
+        ]
+
+    def __str__(self):
+        return f"（{self.numeral}）{self.title}"
+
+    @property
+    def numeral(self):
+        return self.NUMERALS.get(self.code, self.code)
+
+
+class GlossaryTerm(models.Model):
+    """用語解説: a term the plan explains, with its definition as printed."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="glossary")
+    order = models.PositiveSmallIntegerField(_("掲載順"))
+    term = models.CharField(_("用語"), max_length=100)
+    definition = models.TextField(_("解説"))
+
+    class Meta:
+        verbose_name = _("用語解説")
+        verbose_name_plural = _("用語解説")
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "term"], name="glossaryterm_unique_term_per_plan"),
+        ]
+
+    def __str__(self):
+        return self.term

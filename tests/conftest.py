@@ -1,0 +1,61 @@
+import io
+import os
+
+import pytest
+from django.core.management import call_command
+
+# live_server runs in a thread beside sync Playwright, which Django would otherwise refuse.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Without the background-networking flags Chromium's own connections are refused by the closed network.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.IMPORT_STAGING_DIR = tmp_path / "imports"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def seeded(db):
+    """The shipped seed: plans 1–5 with the fourth and fifth plans' tables, as load_seed loads them."""
+    call_command("load_seed", stdout=io.StringIO())
+
+
+@pytest.fixture
+def plan5(seeded):
+    from plan.models import Plan
+
+    return Plan.objects.get(ordinal=5)
+
+
+@pytest.fixture
+def plan4(seeded):
+    from plan.models import Plan
+
+    return Plan.objects.get(ordinal=4)
+
+
+@pytest.fixture
+def admin_user(django_user_model):
+    return django_user_model.objects.create_superuser("admin", "admin@example.jp", "test-password-admin")
