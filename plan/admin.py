@@ -1,1 +1,52 @@
-# Register your models here.
+from django.contrib import admin
+
+from plan.models import GlossaryTerm, Goal, Plan, PlanReference, ReviewStep
+
+
+class GoalInline(admin.TabularInline):
+    model = Goal
+    fields = ["order", "code", "title"]
+    extra = 0
+
+
+class PlanReferenceInline(admin.StackedInline):
+    model = PlanReference
+    fields = ["order", "relation", "name", "period", "description"]
+    extra = 0
+
+
+class ReviewStepInline(admin.TabularInline):
+    model = ReviewStep
+    fields = ["order", "kind", "body"]
+    extra = 0
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["ordinal", "title", "period_label", "adopted", "division"]
+    list_display_links = ["ordinal", "title"]
+    fields = [
+        "ordinal",
+        "title",
+        ("first_fiscal_year", "last_fiscal_year"),
+        ("adopted", "adopted_year", "adopted_month"),
+        "division",
+        "predecessor",
+        "purpose",
+        "achievements",
+        "progress_management",
+        "table_notes",
+    ]
+    inlines = [GoalInline, PlanReferenceInline, ReviewStepInline]
+
+    @admin.display(description=Plan._meta.get_field("first_fiscal_year").verbose_name)
+    def period_label(self, plan):
+        return plan.period_label
+
+
+@admin.register(GlossaryTerm)
+class GlossaryTermAdmin(admin.ModelAdmin):
+    list_display = ["term", "plan", "order"]
+    list_filter = ["plan"]
+    search_fields = ["term", "definition"]
+    fields = ["plan", "order", "term", "definition"]

@@ -1,17 +1,18 @@
 """Japanese era names for fiscal years.
 
-The city's fiscal year (年度) runs from April to March, so a fiscal year lies in one era except FY2019,
-which began in 平成31年 April and became 令和元年 on 1 May 2019; the city calls it 令和元年度.
+The fiscal year (年度) runs from April to March and takes the era of its first day, 1 April. So FY2019,
+which began on 1 April 平成31年 and became 令和 on 1 May, is 平成31年度, as the fourth plan calls it
+(「平成31年度から令和3年度までの3か年」); 令和元年度 is read as the same year.
 """
 
 import re
 import unicodedata
 
-# (first fiscal year of the era, era name), newest first.
+# (era name, calendar year of its first day, first fiscal year whose 1 April lies in it), newest first.
 ERAS = [
-    (2019, "令和"),
-    (1989, "平成"),
-    (1926, "昭和"),
+    ("令和", 2019, 2020),
+    ("平成", 1989, 1989),
+    ("昭和", 1926, 1927),
 ]
 
 _ERA_FISCAL_YEAR = re.compile(r"(令和|平成|昭和)\s*(元|\d+)\s*年度?")
@@ -20,9 +21,9 @@ _WESTERN_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
 def era_year(fiscal_year):
     """Return (era name, year within the era) of a fiscal year, e.g. 2022 -> ("令和", 4)."""
-    for first, name in ERAS:
-        if fiscal_year >= first:
-            return name, fiscal_year - first + 1
+    for name, first_year, first_fiscal_year in ERAS:
+        if fiscal_year >= first_fiscal_year:
+            return name, fiscal_year - first_year + 1
     raise ValueError(f"No era for fiscal year {fiscal_year}")
 
 
@@ -50,8 +51,8 @@ def parse_fiscal_year(text):
     match = _ERA_FISCAL_YEAR.search(text)
     if match:
         name, year = match.groups()
-        first = dict((n, f) for f, n in ERAS)[name]
-        from_era = first + (1 if year == "元" else int(year)) - 1
+        first_year = next(first for era, first, _fiscal in ERAS if era == name)
+        from_era = first_year + (1 if year == "元" else int(year)) - 1
     western = _WESTERN_YEAR.search(text)
     from_western = int(western.group(1)) if western else None
     if from_era and from_western and from_era != from_western:

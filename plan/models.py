@@ -141,7 +141,7 @@ class Goal(models.Model):
         ]
 
     def __str__(self):
-        return f"（{self.numeral}）{self.title}"
+        return f"第{self.plan.ordinal}次（{self.numeral}）{self.title}"
 
     @property
     def numeral(self):

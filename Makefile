@@ -1,0 +1,53 @@
+# Two commands for a newcomer (see README.md):
+#   make run    set up and run the application on SQLite with the seed plan loaded
+#   make test   run the whole test suite (SQLite; set DATABASE_URL=postgres://… for PostgreSQL)
+
+SHELL := /bin/bash
+export UV_COMPILE_BYTECODE := 1
+export UV_LINK_MODE := copy
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+MANAGE := $(UV) run --frozen python manage.py
+
+# System packages the tests need: Chromium for the browser tests, a Japanese font so pages render,
+# poppler for looking at PDFs. Installed only where missing.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils
+
+.PHONY: run setup test lint deps system-packages
+
+run: setup
+	@echo
+	@echo "==> http://$(HOST):$(PORT)/ で起動します（停止は Ctrl+C）。管理画面: http://$(HOST):$(PORT)/admin/"
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+setup: deps
+	$(MANAGE) migrate --no-input
+	$(MANAGE) load_seed
+	$(MANAGE) create_dev_users
+
+deps:
+	@if ! command -v uv >/dev/null 2>&1 && [ ! -x "$(UV)" ]; then \
+		python3 -m pip --version >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-pip; }; \
+		python3 -m pip install --user --quiet uv 2>/dev/null || python3 -m pip install --user --quiet --break-system-packages uv; \
+	fi
+	$(UV) sync --frozen --quiet
+
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "==> installing$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+lint: deps
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run
+
+test: system-packages deps lint
+	$(UV) run --frozen pytest

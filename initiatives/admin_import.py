@@ -1,0 +1,102 @@
+"""The administrator's plan import in the Django admin: upload, preview every change and error, confirm.
+
+The preview runs the real import and rolls it back, so it shows exactly what confirming will write.
+Between the two steps the uploaded file waits in IMPORT_STAGING_DIR under a random name.
+"""
+
+import logging
+import secrets
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from initiatives.forms import PlanImportConfirmForm, PlanImportForm
+from initiatives.importing import PlanImportError, apply_rows
+from initiatives.spreadsheet import read_plan_workbook
+
+logger = logging.getLogger(__name__)
+STAGED_FILE_LIFETIME = 24 * 60 * 60
+
+
+def _staged_path(token):
+    return settings.IMPORT_STAGING_DIR / f"{token}.xlsx"
+
+
+def _stage(data):
+    settings.IMPORT_STAGING_DIR.mkdir(parents=True, exist_ok=True)
+    for old in settings.IMPORT_STAGING_DIR.glob("*.xlsx"):
+        if old.stat().st_mtime < time.time() - STAGED_FILE_LIFETIME:
+            old.unlink(missing_ok=True)
+    token = secrets.token_hex(16)
+    _staged_path(token).write_bytes(data)
+    return token
+
+
+def import_view(model_admin, request):
+    context = {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta}
+    context["title"] = _("計画表（xlsx）の取込")
+    form = PlanImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        plan, upload = form.cleaned_data["plan"], form.cleaned_data["file"]
+        if upload.size > settings.SPREADSHEET_MAX_BYTES:
+            data = b"x" * (settings.SPREADSHEET_MAX_BYTES + 1)  # let the one size check word the message
+        else:
+            data = upload.read()
+        try:
+            result = apply_rows(plan, read_plan_workbook(data, plan), dry_run=True)
+        except PlanImportError as exc:
+            context.update(form=form, errors=exc.messages, file_name=upload.name)
+            return TemplateResponse(request, "admin/initiatives/import.html", context, status=400)
+        confirm = PlanImportConfirmForm(
+            initial={"plan": plan.pk, "token": _stage(data), "file_name": upload.name[:255]}
+        )
+        context.update(plan=plan, result=result, confirm_form=confirm, file_name=upload.name)
+        return TemplateResponse(request, "admin/initiatives/import_preview.html", context)
+    context["form"] = form
+    return TemplateResponse(request, "admin/initiatives/import.html", context)
+
+
+def import_confirm_view(model_admin, request):
+    if request.method != "POST":
+        return redirect("admin:initiatives_initiative_import")
+    form = PlanImportConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, _("取込の確認に必要な情報が正しくありません。もう一度ファイルを選んでください。")
+        )
+        return redirect("admin:initiatives_initiative_import")
+    plan, token = form.cleaned_data["plan"], form.cleaned_data["token"]
+    path = _staged_path(token)
+    if not path.is_file():
+        messages.error(
+            request,
+            _("確認待ちのファイルが見つかりません（期限切れか取込済み）。もう一度ファイルを選んでください。"),
+        )
+        return redirect("admin:initiatives_initiative_import")
+    try:
+        result = apply_rows(plan, read_plan_workbook(path.read_bytes(), plan))
+    except PlanImportError as exc:
+        # The stored data changed since the preview in a way the file no longer fits.
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("admin:initiatives_initiative_import")
+    finally:
+        path.unlink(missing_ok=True)
+    logger.info(
+        "plan import by %s: plan %s, file %s: %s",
+        request.user.get_username(),
+        plan.ordinal,
+        form.cleaned_data["file_name"],
+        result.summary(),
+    )
+    messages.success(
+        request,
+        _("%(file)s を%(plan)sに取り込みました。%(summary)s")
+        % {"file": form.cleaned_data["file_name"], "plan": plan.title, "summary": result.summary()},
+    )
+    return redirect(f"{reverse('admin:initiatives_initiative_changelist')}?plan__id__exact={plan.pk}")

@@ -1,0 +1,11 @@
+from django.urls import path, re_path
+
+from initiatives import views
+
+app_name = "initiatives"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("plans/<int:ordinal>/", views.plan_table, name="plan_table"),
+    re_path(r"^open-data/plans/(?P<ordinal>\d+)\.(?P<fmt>json|csv|xlsx)$", views.download, name="download"),
+]

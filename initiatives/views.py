@@ -1,0 +1,72 @@
+import json
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from initiatives.models import Initiative
+from initiatives.open_data import plan_to_csv, plan_to_dict
+from initiatives.spreadsheet import XLSX_CONTENT_TYPE, write_plan_workbook
+from plan.models import Plan
+
+
+def _plan(ordinal):
+    return get_object_or_404(
+        Plan.objects.select_related("predecessor").prefetch_related("goals", "references", "review_steps"),
+        ordinal=ordinal,
+    )
+
+
+def home(request):
+    plan = Plan.objects.filter(initiatives__isnull=False).order_by("-ordinal").first()
+    if plan is None:
+        raise Http404("No plan has been loaded.")
+    return redirect("initiatives:plan_table", ordinal=plan.ordinal)
+
+
+def plan_table(request, ordinal):
+    """The plan's initiatives as the document's table: one row each, the roadmap as a grid of fiscal years."""
+    plan = _plan(ordinal)
+    initiatives = list(Initiative.objects.for_plan_table(plan))
+    rows = []
+    for initiative in initiatives:
+        cells = {c.fiscal_year: c for c in initiative.roadmap.all()}
+        evaluations = {e.fiscal_year: e for e in initiative.evaluations.all()}
+        rows.append(
+            {
+                "initiative": initiative,
+                "roadmap": [cells.get(year) for year in plan.fiscal_years],
+                "evaluation": evaluations.get(plan.last_fiscal_year),
+            }
+        )
+    has_roadmap = any(any(r["roadmap"]) for r in rows)
+    context = {
+        "plan": plan,
+        "rows": rows,
+        "has_roadmap": has_roadmap,
+        "has_evaluation": any(r["evaluation"] for r in rows),
+        "has_target": any(i.target_stage for i in initiatives),
+        "notes": [r["initiative"] for r in rows if r["initiative"].source_note],
+        "plans": Plan.objects.filter(initiatives__isnull=False).distinct().order_by("ordinal"),
+        "glossary": list(plan.glossary.all()),
+        "basic_plan_header": next(
+            (r.name.removeprefix("東大和市") for r in plan.references.all() if r.relation == "上位計画"), ""
+        ),
+    }
+    return render(request, "initiatives/plan_table.html", context)
+
+
+def download(request, ordinal, fmt):
+    """The plan as open data, without login: the plan document is public."""
+    plan = _plan(ordinal)
+    initiatives = Initiative.objects.for_plan_table(plan)
+    if fmt == "json":
+        body = json.dumps(plan_to_dict(plan, initiatives), ensure_ascii=False, indent=2)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+    if fmt == "csv":
+        response = HttpResponse(plan_to_csv(plan, initiatives), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(write_plan_workbook(plan, initiatives), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="plan-{plan.ordinal}.{fmt}"'
+    return response
