@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from initiatives.forms import PlanImportConfirmForm, PlanImportForm
 from initiatives.importing import PlanImportError, apply_rows
 from initiatives.spreadsheet import read_plan_workbook
+from plan.models import Plan
 
 logger = logging.getLogger(__name__)
 STAGED_FILE_LIFETIME = 24 * 60 * 60
@@ -40,6 +41,9 @@ def _stage(data):
 def import_view(model_admin, request):
     context = {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta}
     context["title"] = _("計画表（xlsx）の取込")
+    context["exportable_plans"] = (
+        Plan.objects.filter(initiatives__isnull=False).distinct().order_by("-ordinal")
+    )
     form = PlanImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         plan, upload = form.cleaned_data["plan"], form.cleaned_data["file"]

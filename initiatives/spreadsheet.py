@@ -26,6 +26,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from initiatives.importing import InitiativeRow, PlanImportError
 from initiatives.models import Achievement, Direction, Initiative, Stage
 from plan.eras import fiscal_year_label, parse_fiscal_year, wareki
+from plan.models import Plan
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -296,7 +297,24 @@ def read_plan_workbook(data, plan):
     finally:
         workbook.close()
     layout = find_layout(rows, plan)
+    _check_title(rows[: layout.header_row - 1], plan)
     return _read_rows(rows, layout, plan)
+
+
+def _check_title(rows_above, plan):
+    """A workbook whose title names another plan is refused before anything is compared."""
+    titles = sorted(Plan.objects.values_list("title", flat=True), key=len, reverse=True)
+    for row_no, values in enumerate(rows_above, start=1):
+        for value in values:
+            text = cell_text(value)
+            named = next((t for t in titles if t in text), None)
+            if named and named != plan.title:
+                raise SpreadsheetError(
+                    _(
+                        "%(row)d行目の表題は「%(named)s」です。取り込む計画（%(plan)s）と違います。計画の選択を確認してください。"
+                    )
+                    % {"row": row_no, "named": named, "plan": plan.title}
+                )
 
 
 def _plan_sheet(workbook):

@@ -1,0 +1,115 @@
+"""Journeys in a real browser: Chromium driven by Playwright against the live server."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from tests.test_admin_import import exported_workbook
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def _prompt_failures(page):
+    page.set_default_timeout(10_000)
+
+
+@pytest.fixture
+def site(transactional_db, live_server):
+    call_command("load_seed", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    return live_server.url
+
+
+@pytest.fixture
+def dev_admin(settings, site):
+    """The development set-up's administrator, as README tells a newcomer to log in."""
+    settings.DEBUG = True
+    call_command("create_dev_users", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    settings.DEBUG = False
+    return "admin", "admin-dev-password"
+
+
+def log_in(page, username, password):
+    page.get_by_label("ユーザー名").fill(username)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
+
+
+def shot(page, name):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def test_a_citizen_reads_the_plan_table_and_downloads_it_as_open_data(page, site):
+    page.goto(site + "/")
+    assert page.title() == "第五次東大和市情報化推進計画 | 東大和市"
+    row = page.locator("#initiative-2")
+    assert row.locator("td.name").inner_text().startswith("施設予約システムの導入")
+    cells = row.locator("td.stage").all_inner_texts()
+    assert [c.splitlines()[0] for c in cells] == ["検討", "⇒", "⇒", "実施", "⇒"]
+    # A screen reader hears the stage a ⇒ continues, not an arrow.
+    assert cells[1].splitlines()[1] == "検討（継続）"
+    assert page.locator("#initiative-3 .new-mark").inner_text() == "《新規》"
+    shot(page, "plan-5")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="JSON").click()
+    data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert data["initiatives"][4]["name"] == "AIチャットボット(市民向け)の導入"
+
+    page.get_by_role("link", name="第四次東大和市情報化推進計画").first.click()
+    assert page.locator("h1").inner_text() == "第四次東大和市情報化推進計画"
+    assert "令和3年度までの取組内容" in page.locator("thead").inner_text()
+    shot(page, "plan-4")
+
+
+def test_the_keyboard_reaches_the_table_from_the_skip_link(page, site):
+    page.goto(site + "/plans/5/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "本文へ移動"
+
+
+def test_an_administrator_imports_a_changed_plan_spreadsheet_after_checking_the_preview(
+    page, site, dev_admin, tmp_path
+):
+    from plan.models import Plan
+
+    plan = Plan.objects.get(ordinal=5)
+    changed = tmp_path / "第五次計画.xlsx"
+    changed.write_bytes(exported_workbook(plan, (8, "担当課", "総務部 情報管理課")))
+
+    page.goto(site + "/admin/")
+    log_in(page, *dev_admin)
+    page.get_by_role("link", name="個別計画", exact=True).last.click()
+    shot(page, "admin-initiatives")
+    page.get_by_role("link", name="計画表（xlsx）を取り込む").click()
+    page.get_by_label("取り込む計画").select_option(label="第五次東大和市情報化推進計画")
+    page.get_by_label("計画表のファイル（.xlsx）").set_input_files(changed)
+    page.get_by_role("button", name="内容を確認する").click()
+    assert "更新 1件" in page.locator(".import-summary").inner_text()
+    assert "総務部 情報管理課" in page.locator("tr.import-updated").inner_text()
+    shot(page, "admin-import-preview")
+
+    page.get_by_role("button", name="この内容で取り込む").click()
+    assert "更新 1件" in page.locator(".messagelist").inner_text()
+    shot(page, "admin-import-done")
+    page.goto(site + "/plans/5/")
+    assert page.locator("#initiative-8 td").last.inner_text() == "総務部 情報管理課"
+
+
+def test_an_administrator_sees_which_cell_of_a_bad_spreadsheet_is_wrong(page, site, dev_admin, tmp_path):
+    from plan.models import Plan
+
+    plan = Plan.objects.get(ordinal=5)
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(exported_workbook(plan, (5, "官民データ活用", "○")))
+    page.goto(site + "/admin/login/?next=/admin/initiatives/initiative/import/")
+    log_in(page, *dev_admin)
+    page.get_by_label("計画表のファイル（.xlsx）").set_input_files(bad)
+    page.get_by_role("button", name="内容を確認する").click()
+    errors = page.locator(".import-errors").inner_text()
+    assert "9行目 J列（官民データ活用）: 「○」は記号として使えません。" in errors
+    shot(page, "admin-import-error")

@@ -1,2 +1,0 @@
-def test_seed_loads_the_fifth_plans_initiatives(plan5):
-    assert plan5.initiatives.count() == 26
