@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.urls import path
+from django.utils.translation import gettext as _
 
 from initiatives import admin_import
 from initiatives.models import Department, Evaluation, Initiative, RoadmapCell
@@ -18,8 +20,42 @@ class EvaluationInline(admin.StackedInline):
     extra = 0
 
 
+class InitiativeAdminForm(forms.ModelForm):
+    class Meta:
+        model = Initiative
+        fields = [
+            "plan",
+            "number",
+            "name",
+            "is_new",
+            "description",
+            "basic_plan_section",
+            "public_private_data",
+            "municipal_dx",
+            "target_stage",
+            "goals",
+            "department",
+            "carried_from",
+            "source_note",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        plan = cleaned.get("plan")
+        if plan is None:
+            return cleaned
+        if any(goal.plan_id != plan.pk for goal in cleaned.get("goals") or []):
+            self.add_error(
+                "goals", _("この個別計画の計画（%(plan)s）の目標だけを選んでください。") % {"plan": plan}
+            )
+        if any(item.plan_id != plan.predecessor_id for item in cleaned.get("carried_from") or []):
+            self.add_error("carried_from", _("継続元には前計画の項目だけを選んでください。"))
+        return cleaned
+
+
 @admin.register(Initiative)
 class InitiativeAdmin(admin.ModelAdmin):
+    form = InitiativeAdminForm
     list_display = ["number", "name", "plan", "is_new", "department", "public_private_data", "municipal_dx"]
     list_display_links = ["number", "name"]
     list_filter = ["plan", "goals", "department", "is_new", "public_private_data", "municipal_dx"]

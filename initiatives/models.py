@@ -72,7 +72,9 @@ class InitiativeQuerySet(models.QuerySet):
 class Initiative(models.Model):
     """個別計画: one numbered initiative of a plan (for the fourth plan, one of its 項目)."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="initiatives")
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("計画"), on_delete=models.PROTECT, related_name="initiatives"
+    )
     number = models.PositiveSmallIntegerField(_("項番"))
     name = models.CharField(_("個別計画名"), max_length=200)
     is_new = models.BooleanField(_("新規"), default=False, help_text=_("計画書で《新規》と記された個別計画"))
@@ -135,7 +137,9 @@ class Initiative(models.Model):
 class RoadmapCell(models.Model):
     """年次計画: the planned stage of an initiative in one fiscal year."""
 
-    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="roadmap")
+    initiative = models.ForeignKey(
+        Initiative, verbose_name=_("個別計画"), on_delete=models.CASCADE, related_name="roadmap"
+    )
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
     stage = models.CharField(_("段階"), max_length=10, choices=Stage.choices)
     continued = models.BooleanField(
@@ -166,7 +170,9 @@ class Evaluation(models.Model):
     recorded here too, one per initiative and fiscal year.
     """
 
-    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="evaluations")
+    initiative = models.ForeignKey(
+        Initiative, verbose_name=_("個別計画"), on_delete=models.CASCADE, related_name="evaluations"
+    )
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
     actions = models.TextField(_("取組内容"), blank=True)
     achievement = models.CharField(_("達成状況"), max_length=10, choices=Achievement.choices)

@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from initiatives.importing import InitiativeRow, PlanImportError
-from initiatives.models import Achievement, Direction, Initiative, Stage
+from initiatives.models import Achievement, Direction, Stage
 from plan.eras import fiscal_year_label, parse_fiscal_year, wareki
 from plan.models import Plan
 
@@ -715,7 +715,3 @@ def write_plan_workbook(plan, initiatives):
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def initiatives_for_export(plan):
-    return Initiative.objects.for_plan_table(plan)

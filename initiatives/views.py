@@ -48,6 +48,7 @@ def plan_table(request, ordinal):
         "notes": [r["initiative"] for r in rows if r["initiative"].source_note],
         "plans": Plan.objects.filter(initiatives__isnull=False).distinct().order_by("ordinal"),
         "glossary": list(plan.glossary.all()),
+        "history": list(Plan.objects.filter(ordinal__lt=plan.ordinal).order_by("ordinal")),
         "basic_plan_header": next(
             (r.name.removeprefix("東大和市") for r in plan.references.all() if r.relation == "上位計画"), ""
         ),

@@ -79,7 +79,9 @@ class PlanReference(models.Model):
         SERVES_AS = "位置づけを併せ持つ", _("位置づけを併せ持つ")
         RESPONDS_TO = "踏まえる", _("内容を踏まえる")
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="references")
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("計画"), on_delete=models.CASCADE, related_name="references"
+    )
     order = models.PositiveSmallIntegerField(_("順序"))
     relation = models.CharField(_("関係"), max_length=20, choices=Relation.choices)
     name = models.CharField(_("名称"), max_length=200)
@@ -105,7 +107,9 @@ class ReviewStep(models.Model):
         DELIBERATION = "審議", _("審議")
         PUBLICATION = "公開", _("公開")
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="review_steps")
+    plan = models.ForeignKey(
+        Plan, verbose_name=_("計画"), on_delete=models.CASCADE, related_name="review_steps"
+    )
     order = models.PositiveSmallIntegerField(_("順序"))
     kind = models.CharField(_("種別"), max_length=10, choices=Kind.choices)
     body = models.CharField(_("機関・媒体"), max_length=200)
@@ -127,7 +131,7 @@ class Goal(models.Model):
 
     NUMERALS = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ", "VI": "Ⅵ"}
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="goals")
+    plan = models.ForeignKey(Plan, verbose_name=_("計画"), on_delete=models.CASCADE, related_name="goals")
     order = models.PositiveSmallIntegerField(_("順序"))
     code = models.CharField(_("記号"), max_length=8, help_text=_("I, II, III …"))
     title = models.CharField(_("目標"), max_length=200)
@@ -151,7 +155,7 @@ class Goal(models.Model):
 class GlossaryTerm(models.Model):
     """用語解説: a term the plan explains, with its definition as printed."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="glossary")
+    plan = models.ForeignKey(Plan, verbose_name=_("計画"), on_delete=models.CASCADE, related_name="glossary")
     order = models.PositiveSmallIntegerField(_("掲載順"))
     term = models.CharField(_("用語"), max_length=100)
     definition = models.TextField(_("解説"))

@@ -2,7 +2,6 @@
 
 import io
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -36,15 +35,9 @@ def upload(client, plan, data, name="plan.xlsx"):
     return client.post(IMPORT_URL, {"plan": plan.pk, "file": file})
 
 
-@pytest.fixture
-def admin_client_(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-def test_the_preview_shows_each_change_and_writes_nothing_until_confirmed(admin_client_, plan5):
+def test_the_preview_shows_each_change_and_writes_nothing_until_confirmed(admin_client, plan5):
     data = exported_workbook(plan5, (7, "個別計画名", "市公式ホームページ等の拡充"))
-    response = upload(admin_client_, plan5, data)
+    response = upload(admin_client, plan5, data)
     assert response.status_code == 200
     html = response.content.decode()
     assert "新規作成 0件、更新 1件、変更なし 25件" in html
@@ -52,23 +45,23 @@ def test_the_preview_shows_each_change_and_writes_nothing_until_confirmed(admin_
     assert Initiative.objects.get(plan=plan5, number=7).name == "市公式ホームページ等の検討"
 
     confirm = response.context["confirm_form"].initial
-    response = admin_client_.post(CONFIRM_URL, confirm, follow=True)
+    response = admin_client.post(CONFIRM_URL, confirm, follow=True)
     assert Initiative.objects.get(plan=plan5, number=7).name == "市公式ホームページ等の拡充"
     assert "更新 1件" in response.content.decode()
 
 
-def test_a_confirmed_file_cannot_be_applied_twice_by_resubmitting(admin_client_, plan5):
-    response = upload(admin_client_, plan5, exported_workbook(plan5))
+def test_a_confirmed_file_cannot_be_applied_twice_by_resubmitting(admin_client, plan5):
+    response = upload(admin_client, plan5, exported_workbook(plan5))
     confirm = response.context["confirm_form"].initial
-    admin_client_.post(CONFIRM_URL, confirm)
-    response = admin_client_.post(CONFIRM_URL, confirm, follow=True)
+    admin_client.post(CONFIRM_URL, confirm)
+    response = admin_client.post(CONFIRM_URL, confirm, follow=True)
     assert "確認待ちのファイルが見つかりません" in response.content.decode()
 
 
-def test_a_bad_cell_is_named_by_row_and_column_and_nothing_is_written(admin_client_, plan5):
+def test_a_bad_cell_is_named_by_row_and_column_and_nothing_is_written(admin_client, plan5):
     before = plan_to_dict(plan5)
     data = exported_workbook(plan5, (3, "個別計画名", None))
-    response = upload(admin_client_, plan5, data)
+    response = upload(admin_client, plan5, data)
     assert response.status_code == 400
     html = response.content.decode()
     assert "何も保存していません" in html
@@ -76,14 +69,14 @@ def test_a_bad_cell_is_named_by_row_and_column_and_nothing_is_written(admin_clie
     assert plan_to_dict(plan5) == before
 
 
-def test_a_file_that_is_not_a_workbook_is_refused_in_japanese(admin_client_, plan5):
-    response = upload(admin_client_, plan5, "項番,個別計画名\n1,x\n".encode(), name="plan.xlsx")
+def test_a_file_that_is_not_a_workbook_is_refused_in_japanese(admin_client, plan5):
+    response = upload(admin_client, plan5, "項番,個別計画名\n1,x\n".encode(), name="plan.xlsx")
     assert response.status_code == 400
     assert "Excel形式（.xlsx）のファイルではありません" in response.content.decode()
 
 
-def test_a_forged_confirmation_token_is_refused(admin_client_, plan5):
-    response = admin_client_.post(
+def test_a_forged_confirmation_token_is_refused(admin_client, plan5):
+    response = admin_client.post(
         CONFIRM_URL, {"plan": plan5.pk, "token": "../../etc/passwd", "file_name": "x.xlsx"}, follow=True
     )
     assert "正しくありません" in response.content.decode()
@@ -98,12 +91,12 @@ def test_the_import_is_for_administrators_only(client, plan5, django_user_model)
     assert response.status_code == 403
 
 
-def test_the_form_offers_the_plan_being_worked_on_first(admin_client_, plan5):
-    form = admin_client_.get(IMPORT_URL).context["form"]
+def test_the_form_offers_the_plan_being_worked_on_first(admin_client, plan5):
+    form = admin_client.get(IMPORT_URL).context["form"]
     assert form.fields["plan"].initial == plan5.pk
 
 
-def test_a_workbook_titled_for_another_plan_is_refused(admin_client_, plan5, plan4):
-    response = upload(admin_client_, plan4, exported_workbook(plan5))
+def test_a_workbook_titled_for_another_plan_is_refused(admin_client, plan5, plan4):
+    response = upload(admin_client, plan4, exported_workbook(plan5))
     assert response.status_code == 400
     assert "1行目の表題は「第五次東大和市情報化推進計画」です。" in response.content.decode()

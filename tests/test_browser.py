@@ -113,3 +113,15 @@ def test_an_administrator_sees_which_cell_of_a_bad_spreadsheet_is_wrong(page, si
     errors = page.locator(".import-errors").inner_text()
     assert "9行目 J列（官民データ活用）: 「○」は記号として使えません。" in errors
     shot(page, "admin-import-error")
+
+
+def test_the_admin_works_under_the_content_security_policy(page, site, dev_admin):
+    """The admin's own scripts (the two-list goal selector) must run with only same-origin scripts allowed."""
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(site + "/admin/login/?next=/admin/initiatives/initiative/")
+    log_in(page, *dev_admin)
+    page.get_by_role("link", name="行政手続きのオンライン化").click()
+    assert page.locator("#id_goals_from").is_visible()  # SelectFilter2.js built the selector
+    shot(page, "admin-initiative")
+    assert violations == []

@@ -47,12 +47,12 @@ def test_the_plan_page_needs_the_same_queries_however_many_initiatives(
 ):
     url = reverse("initiatives:plan_table", args=[5])
     # plan, goals, references, review steps; initiatives with department, goals, roadmap, evaluations,
-    # carried-from; the plan list; the glossary; whether the predecessor has initiatives.
-    with django_assert_num_queries(12):
+    # carried-from; the plan list; the glossary; the earlier plans; whether the predecessor has initiatives.
+    with django_assert_num_queries(13):
         client.get(url)
     for number in range(100, 140):
         Initiative.objects.create(plan=plan5, number=number, name=f"追加 {number}")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         client.get(url)
 
 
@@ -109,3 +109,8 @@ def test_development_accounts_are_refused_outside_debug(settings, db):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG=1"):
         call_command("create_dev_users")
+
+
+def test_the_browser_is_told_to_load_nothing_from_outside(client, plan5):
+    policy = client.get(reverse("initiatives:plan_table", args=[5]))["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy
