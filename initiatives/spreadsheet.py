@@ -658,7 +658,8 @@ def write_plan_workbook(plan, initiatives):
     years = plan.fiscal_years if has_roadmap else []
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = _("個別計画")[:31]
+    # The workbook is the document's table, so its own words stay Japanese whatever the screen language.
+    sheet.title = "個別計画"
     # Layout: the fixed columns up to 計画内容, then the years, then the rest.
     split = 3
     headers = (
@@ -667,7 +668,7 @@ def write_plan_workbook(plan, initiatives):
         + [(h, w) for h, w, _f in columns[split:]]
     )
     last_col = len(headers)
-    title = sheet.cell(row=1, column=1, value=f"{plan.title} {_('個別計画')}")
+    title = sheet.cell(row=1, column=1, value=f"{plan.title} 個別計画")
     title.font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
     if plan.period_label:

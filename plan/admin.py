@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from plan.models import GlossaryTerm, Goal, Plan, PlanReference, ReviewStep
 
@@ -39,7 +40,7 @@ class PlanAdmin(admin.ModelAdmin):
     ]
     inlines = [GoalInline, PlanReferenceInline, ReviewStepInline]
 
-    @admin.display(description=Plan._meta.get_field("first_fiscal_year").verbose_name)
+    @admin.display(description=_("計画期間"))
     def period_label(self, plan):
         return plan.period_label
 
