@@ -20,24 +20,27 @@ class EvaluationInline(admin.StackedInline):
     extra = 0
 
 
+FIELDS = [
+    "plan",
+    "number",
+    "name",
+    "is_new",
+    "description",
+    "basic_plan_section",
+    "public_private_data",
+    "municipal_dx",
+    "target_stage",
+    "goals",
+    "department",
+    "carried_from",
+    "source_note",
+]
+
+
 class InitiativeAdminForm(forms.ModelForm):
     class Meta:
         model = Initiative
-        fields = [
-            "plan",
-            "number",
-            "name",
-            "is_new",
-            "description",
-            "basic_plan_section",
-            "public_private_data",
-            "municipal_dx",
-            "target_stage",
-            "goals",
-            "department",
-            "carried_from",
-            "source_note",
-        ]
+        fields = FIELDS
 
     def clean(self):
         cleaned = super().clean()
@@ -62,20 +65,7 @@ class InitiativeAdmin(admin.ModelAdmin):
     search_fields = ["name", "description"]
     list_select_related = ["plan", "department"]
     ordering = ["plan__ordinal", "number"]
-    fields = [
-        "plan",
-        "number",
-        "name",
-        "is_new",
-        "description",
-        "basic_plan_section",
-        ("public_private_data", "municipal_dx"),
-        "target_stage",
-        "goals",
-        "department",
-        "carried_from",
-        "source_note",
-    ]
+    fields = FIELDS
     filter_horizontal = ["goals", "carried_from"]
     inlines = [RoadmapCellInline, EvaluationInline]
     change_list_template = "admin/initiatives/initiative/change_list.html"
