@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from initiatives.importing import InitiativeRow, PlanImportError
-from initiatives.models import Achievement, Direction, Stage
+from initiatives.models import Achievement, Department, Direction, Initiative, Stage
 from plan.eras import fiscal_year_label, parse_fiscal_year, wareki
 from plan.models import Plan
 
@@ -57,7 +57,7 @@ def check_xlsx_file(data):
     limit_mb = settings.SPREADSHEET_MAX_BYTES / (1024 * 1024)
     if len(data) > settings.SPREADSHEET_MAX_BYTES:
         raise SpreadsheetError(
-            _("ファイルが大きすぎます（%(size).1f MB）。%(limit).0f MB 以下のファイルにしてください。")
+            _("ファイルが大きすぎます（%(size).2f MB）。%(limit).2f MB 以下のファイルにしてください。")
             % {"size": len(data) / (1024 * 1024), "limit": limit_mb}
         )
     not_xlsx = _(
@@ -73,22 +73,19 @@ def check_xlsx_file(data):
     names = {e.filename for e in entries}
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
         raise SpreadsheetError(not_xlsx)
-    content_types = archive.read("[Content_Types].xml") if len(entries) else b""
-    if any(n.lower().endswith("vbaproject.bin") for n in names) or b"macroEnabled" in content_types:
-        raise SpreadsheetError(
-            _(
-                "マクロを含むブック（.xlsm など）は受け付けません。マクロのない「Excel ブック (*.xlsx)」で保存してください。"
-            )
-        )
     too_big = _("ファイルの展開後のサイズが大きすぎるため読み込みません（圧縮爆弾の疑い）。")
-    if len(entries) > settings.SPREADSHEET_MAX_ENTRIES:
-        raise SpreadsheetError(too_big)
     declared = sum(e.file_size for e in entries)
     if (
-        declared > settings.SPREADSHEET_MAX_UNCOMPRESSED_BYTES
+        len(entries) > settings.SPREADSHEET_MAX_ENTRIES
+        or declared > settings.SPREADSHEET_MAX_UNCOMPRESSED_BYTES
         or declared > settings.SPREADSHEET_MAX_RATIO * max(len(data), 1)
     ):
         raise SpreadsheetError(too_big)
+    macro = _(
+        "マクロを含むブック（.xlsm など）は受け付けません。マクロのない「Excel ブック (*.xlsx)」で保存してください。"
+    )
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        raise SpreadsheetError(macro)
     inflated = 0
     for entry in entries:
         # The directory's sizes can lie: count what really comes out, and stop at the limit.
@@ -111,6 +108,13 @@ def check_xlsx_file(data):
                     "ブックの中のXMLに文書型定義（DOCTYPE）や実体（ENTITY）の宣言があるため、安全のため読み込みません。"
                 )
             )
+    # Safe to read whole now: every entry's real size is within the limits.
+    if b"macroEnabled" in archive.read("[Content_Types].xml"):
+        raise SpreadsheetError(macro)
+
+
+def _cannot_open():
+    return _("ブックを開けませんでした。ファイルが壊れているか、Excel形式（.xlsx）ではありません。")
 
 
 def open_workbook(data):
@@ -124,9 +128,7 @@ def open_workbook(data):
                     "ブックの中のXMLに文書型定義（DOCTYPE）や実体（ENTITY）の宣言があるため、安全のため読み込みません。"
                 )
             ) from None
-        raise SpreadsheetError(
-            _("ブックを開けませんでした。ファイルが壊れているか、Excel形式（.xlsx）ではありません。")
-        ) from None
+        raise SpreadsheetError(_cannot_open()) from None
 
 
 # --- Cells ----------------------------------------------------------------------------------------------
@@ -286,6 +288,11 @@ def _header_year(value):
 # --- Rows -----------------------------------------------------------------------------------------------
 
 TEXT_FIELDS = ("name", "description", "basic_plan_section", "actions", "department")
+LENGTH_LIMITS = {
+    "name": Initiative._meta.get_field("name"),
+    "basic_plan_section": Initiative._meta.get_field("basic_plan_section"),
+    "department": Department._meta.get_field("name"),
+}
 
 
 def read_plan_workbook(data, plan):
@@ -294,6 +301,8 @@ def read_plan_workbook(data, plan):
     try:
         sheet = _plan_sheet(workbook)
         rows = [tuple(r) for r in sheet.iter_rows(values_only=True)]
+    except Exception:  # read-only mode parses the sheet only here; a broken sheet is a broken file.
+        raise SpreadsheetError(_cannot_open()) from None
     finally:
         workbook.close()
     layout = find_layout(rows, plan)
@@ -468,6 +477,13 @@ def _read_row(row_no, number, fields, marks, layout, plan):
                 row.evaluations.append(evaluation)
     if "department" in fields:
         row.department = cell_text(fields["department"])
+    for field, model_field in LENGTH_LIMITS.items():
+        value = getattr(row, field)
+        if value and len(value) > model_field.max_length:
+            errors.append(
+                _("%(where)s: %(length)d文字あります。%(limit)d文字以内にしてください。")
+                % {"where": cell_where(field), "length": len(value), "limit": model_field.max_length}
+            )
     if "goals" in fields:
         row.goals = _goal_codes(fields["goals"], plan, cell_where("goals"), errors)
     if "carried_from" in fields:
@@ -578,17 +594,21 @@ def safe_text(value):
     return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
+def set_text(cell, value):
+    if not isinstance(value, str):
+        cell.value = value
+        return
+    value = safe_text(value)
+    cell.value = value
+    if value.startswith(FORMULA_START):
+        # openpyxl takes a leading = as a formula; store it as a string, quoted so Excel keeps it text.
+        cell.data_type = "s"
+        cell.quotePrefix = True
+
+
 def write_cell(sheet, row, column, value, alignment=WRAP):
     cell = sheet.cell(row=row, column=column)
-    if isinstance(value, str):
-        value = safe_text(value)
-        cell.value = value
-        if value.startswith(FORMULA_START):
-            # openpyxl takes a leading = as a formula; store it as a string, quoted so Excel keeps it text.
-            cell.data_type = "s"
-            cell.quotePrefix = True
-    else:
-        cell.value = value
+    set_text(cell, value)
     cell.alignment = alignment
     cell.border = BORDER
     return cell
@@ -682,9 +702,8 @@ def write_plan_workbook(plan, initiatives):
         write_cell(sheet, header_row + 1, col, None, CENTER)
         sheet.merge_cells(start_row=header_row, start_column=col, end_row=header_row + 1, end_column=col)
     if years:
-        write_cell(sheet, header_row, split + 1, "年次計画", CENTER)
         for offset, year in enumerate(years):
-            write_cell(sheet, header_row, split + 1 + offset, None, CENTER)
+            write_cell(sheet, header_row, split + 1 + offset, "年次計画" if offset == 0 else None, CENTER)
             write_cell(sheet, header_row + 1, split + 1 + offset, f"{wareki(year)}\n({year})", CENTER)
         sheet.merge_cells(
             start_row=header_row, start_column=split + 1, end_row=header_row, end_column=split + len(years)
@@ -705,7 +724,7 @@ def write_plan_workbook(plan, initiatives):
             write_cell(sheet, row, col, value, CENTER if centered else WRAP)
     notes_row = first_data + len(initiatives) + 1
     for offset, line in enumerate(plan.table_notes.splitlines()):
-        sheet.cell(row=notes_row + offset, column=1, value=safe_text(line))
+        set_text(sheet.cell(row=notes_row + offset, column=1), line)
     sheet.freeze_panes = sheet.cell(row=first_data, column=3)
     sheet.print_title_rows = f"{header_row}:{header_row + 1}"
     sheet.page_setup.orientation = "landscape"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests.test_admin_import import exported_workbook
 
@@ -122,6 +123,6 @@ def test_the_admin_works_under_the_content_security_policy(page, site, dev_admin
     page.goto(site + "/admin/login/?next=/admin/initiatives/initiative/")
     log_in(page, *dev_admin)
     page.get_by_role("link", name="行政手続きのオンライン化").click()
-    assert page.locator("#id_goals_from").is_visible()  # SelectFilter2.js built the selector
+    expect(page.locator("#id_goals_from")).to_be_visible()  # SelectFilter2.js built the selector
     shot(page, "admin-initiative")
     assert violations == []

@@ -1,5 +1,4 @@
 import json
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -40,4 +39,4 @@ class Command(BaseCommand):
             with open(output, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as f:
                 f.write(content)
         else:
-            sys.stdout.write(content)
+            self.stdout.write(content, ending="")
