@@ -116,6 +116,10 @@ def _roadmap_text(cells):
     return "、".join(parts)
 
 
+def _keys_text(keys):
+    return "、".join(_("第%(plan)d次 %(number)d") % {"plan": p, "number": n} for p, n in sorted(keys))
+
+
 def _field_label(name):
     return str(Initiative._meta.get_field(name).verbose_name)
 
@@ -232,8 +236,9 @@ def _apply_row(initiative, row, goal_by_code, carried_targets, set_links, create
     if set_links and row.carried_from is not None:
         old = [] if created else [(i.plan.ordinal, i.number) for i in initiative.carried_from.all()]
         if sorted(old) != sorted(row.carried_from):
-            show = lambda keys: "、".join(f"第{p}次 {n}" for p, n in sorted(keys))  # noqa: E731
-            changes.append(Change(_field_label("carried_from"), show(old), show(row.carried_from)))
+            changes.append(
+                Change(_field_label("carried_from"), _keys_text(old), _keys_text(row.carried_from))
+            )
             initiative.carried_from.set([carried_targets[k] for k in row.carried_from])
     return changes
 

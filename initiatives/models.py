@@ -28,11 +28,6 @@ class Direction(models.TextChoices):
     REVISE = "見直し", _("見直し")
     END = "取組終了", _("取組終了")
 
-    @property
-    def carries_on(self):
-        """Whether an initiative with this direction goes on into the next plan."""
-        return self in (Direction.CONTINUE, Direction.EXPAND)
-
 
 class Department(models.Model):
     """担当課: the department that owns an initiative. The plan document names none."""

@@ -642,7 +642,7 @@ def plan_columns(plan, initiatives):
             ("今後の方向性", 11, lambda i: evaluation(i, "direction")),
         ]
     if has_roadmap or any(i.basic_plan_section for i in initiatives):
-        columns.append((_basic_plan_header(plan), 16, lambda i: i.basic_plan_section))
+        columns.append((plan.basic_plan_header, 16, lambda i: i.basic_plan_section))
     if has_roadmap:
         columns += [
             ("官民データ活用", 9, lambda i: FLAG_MARK if i.public_private_data else ""),
@@ -664,11 +664,6 @@ def plan_columns(plan, initiatives):
             )
         )
     return columns, has_roadmap
-
-
-def _basic_plan_header(plan):
-    parent = next((r for r in plan.references.all() if r.relation == "上位計画"), None)
-    return parent.name.removeprefix("東大和市") if parent else "基本計画"
 
 
 def write_plan_workbook(plan, initiatives):

@@ -49,9 +49,6 @@ def plan_table(request, ordinal):
         "plans": Plan.objects.filter(initiatives__isnull=False).distinct().order_by("ordinal"),
         "glossary": list(plan.glossary.all()),
         "history": list(Plan.objects.filter(ordinal__lt=plan.ordinal).order_by("ordinal")),
-        "basic_plan_header": next(
-            (r.name.removeprefix("東大和市") for r in plan.references.all() if r.relation == "上位計画"), ""
-        ),
     }
     return render(request, "initiatives/plan_table.html", context)
 

@@ -5,11 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from plan.eras import fiscal_year_label
 
 
-class PlanQuerySet(models.QuerySet):
-    def with_goals(self):
-        return self.prefetch_related("goals")
-
-
 class Plan(models.Model):
     """A 情報化推進計画 of the city: the fifth one, and its predecessors as history."""
 
@@ -36,8 +31,6 @@ class Plan(models.Model):
     progress_management = models.TextField(_("計画の進行管理"), blank=True)
     table_notes = models.TextField(_("個別計画表の注記"), blank=True)
 
-    objects = PlanQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("情報化推進計画")
         verbose_name_plural = _("情報化推進計画")
@@ -63,6 +56,14 @@ class Plan(models.Model):
         if self.first_fiscal_year is None or self.last_fiscal_year is None:
             return []
         return list(range(self.first_fiscal_year, self.last_fiscal_year + 1))
+
+    @property
+    def basic_plan_header(self):
+        """The table's column for the city's basic plan is headed by its name: 第五次基本計画."""
+        parent = next(
+            (r for r in self.references.all() if r.relation == PlanReference.Relation.EMBODIES), None
+        )
+        return parent.name.removeprefix("東大和市") if parent else "基本計画"
 
     @property
     def period_label(self):

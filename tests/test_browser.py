@@ -1,5 +1,6 @@
 """Journeys in a real browser: Chromium driven by Playwright against the live server."""
 
+import io
 import json
 from pathlib import Path
 
@@ -20,7 +21,7 @@ def _prompt_failures(page):
 
 @pytest.fixture
 def site(transactional_db, live_server):
-    call_command("load_seed", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("load_seed", stdout=io.StringIO())
     return live_server.url
 
 
@@ -28,7 +29,7 @@ def site(transactional_db, live_server):
 def dev_admin(settings, site):
     """The development set-up's administrator, as README tells a newcomer to log in."""
     settings.DEBUG = True
-    call_command("create_dev_users", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("create_dev_users", stdout=io.StringIO())
     settings.DEBUG = False
     return "admin", "admin-dev-password"
 
