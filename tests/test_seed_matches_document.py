@@ -713,3 +713,11 @@ def test_reloading_the_seed_restores_a_document_fact_edited_in_the_database(plan
     load_seed()
 
     assert dump(keys=False) == before
+
+
+def test_reloading_the_seed_removes_goals_and_glossary_terms_the_document_does_not_have(plan5, plan4):
+    Goal.objects.create(plan=plan4, order=1, code="I", title="計画書にない目標")
+    GlossaryTerm.objects.create(plan=plan5, order=99, term="計画書にない用語", definition="…")
+    call_command("load_seed", stdout=io.StringIO())
+    assert not plan4.goals.exists()
+    assert not plan5.glossary.filter(term="計画書にない用語").exists()

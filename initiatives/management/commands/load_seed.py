@@ -63,6 +63,8 @@ def load_plans(items):
             GlossaryTerm.objects.update_or_create(
                 plan=plan, term=term["term"], defaults={"order": order, "definition": term["definition"]}
             )
+        # The document's glossary is the whole glossary: a term it does not have is not the city's.
+        plan.glossary.exclude(term__in=[t["term"] for t in item["glossary"]]).delete()
     for path in sorted(FIXTURES.glob("plan-*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         plan = plans[data["plan"]["ordinal"]]
@@ -70,4 +72,5 @@ def load_plans(items):
             Goal.objects.update_or_create(
                 plan=plan, code=goal["code"], defaults={"order": order, "title": goal["title"]}
             )
+        plan.goals.exclude(code__in=[g["code"] for g in data["goals"]]).delete()
     return plans
