@@ -8,6 +8,8 @@ admin.site.index_title = _("管理")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("reviews/", include("reviews.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("initiatives.urls")),
 ]

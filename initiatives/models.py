@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +34,13 @@ class Department(models.Model):
     """担当課: the department that owns an initiative. The plan document names none."""
 
     name = models.CharField(_("課名"), max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("所属する利用者"),
+        related_name="departments",
+        blank=True,
+        help_text=_("担当課の入力者は、所属する課の個別計画だけを入力できます。"),
+    )
 
     class Meta:
         verbose_name = _("担当課")

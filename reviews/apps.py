@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,22 @@ class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reviews"
     verbose_name = _("達成状況調査")
+
+    def ready(self):
+        post_migrate.connect(ensure_role_groups, sender=self)
+
+
+def ensure_role_groups(**kwargs):
+    """The four roles exist as groups on every database; administrators may manage users and plan data."""
+    from django.contrib.auth.models import Group, Permission
+
+    from reviews.roles import Role
+
+    for role in Role:
+        group, _created = Group.objects.get_or_create(name=role.value)
+        if role == Role.ADMIN:
+            group.permissions.set(
+                Permission.objects.filter(
+                    content_type__app_label__in=["auth", "plan", "initiatives", "reviews"]
+                )
+            )

@@ -1,1 +1,293 @@
-# Review cycles and status entries arrive with the yearly survey (issue 3).
+"""The yearly survey (達成状況調査): review cycles, status entries and their history.
+
+第3章 3 計画の進行管理: the IT division surveys how far each initiative got, compiles the result, and the
+情報システム委員会 and then the 情報システムマネジメント本部会議 deliberate it before it is published.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import OuterRef, Q, Subquery
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from initiatives.models import Achievement, Direction, Initiative, RoadmapCell, Stage
+from plan.eras import fiscal_year_label
+from plan.models import Plan
+
+
+class CycleState(models.TextChoices):
+    PREPARING = "準備中", _("準備中")
+    SURVEYING = "調査中", _("調査中")
+    COMPILED = "取りまとめ済", _("取りまとめ済")
+    COMMITTEE_DONE = "委員会審議済", _("情報システム委員会 審議済")
+    HEADQUARTERS_DONE = "本部会議審議済", _("本部会議 審議済")
+    PUBLISHED = "公開済", _("公開済")
+
+    @property
+    def entries_editable(self):
+        """Entries are recorded only while the survey runs; once compiled they are locked."""
+        return self == CycleState.SURVEYING
+
+
+class StageReached(models.TextChoices):
+    """実施状況: the stage actually reached this year, in the roadmap's own terms."""
+
+    NOT_STARTED = "未着手", _("未着手")
+    STUDYING = "検討中", _("検討中")
+    IMPLEMENTING = "実施中", _("実施中")
+    COMPLETED = "完了", _("完了")
+    STOPPED = "中止", _("中止")
+
+    @property
+    def rank(self):
+        """How far along the roadmap's stages this is, to compare with the planned stage."""
+        return {"未着手": 0, "検討中": 1, "実施中": 2, "完了": 3}.get(self.value)
+
+
+PLANNED_RANK = {Stage.STUDY: 1, Stage.IMPLEMENT: 2}
+
+
+class Progress(models.TextChoices):
+    """進捗: the stage reached against the roadmap (wording after 浜松市's DX plan KPI report)."""
+
+    AHEAD = "計画より進んでいる", _("計画より進んでいる")
+    ON_PLAN = "計画どおり", _("計画どおり")
+    BEHIND = "計画より遅れている", _("計画より遅れている")
+    NOT_ASSESSABLE = "評価できない", _("評価できない")
+
+    @classmethod
+    def propose(cls, planned_stage, stage_reached):
+        """The progress word that planned vs reached suggests; staff may override it."""
+        if not stage_reached:
+            return None
+        if not planned_stage:  # the roadmap plans nothing this year
+            return cls.NOT_ASSESSABLE
+        reached = StageReached(stage_reached).rank
+        if reached is None:  # 中止
+            return cls.NOT_ASSESSABLE
+        planned = PLANNED_RANK[planned_stage]
+        # 完了 of a 実施 year is what the plan asked for; 完了 during 検討 is ahead of it.
+        reached = min(reached, 2) if planned == 2 else reached
+        if reached > planned:
+            return cls.AHEAD
+        return cls.ON_PLAN if reached == planned else cls.BEHIND
+
+
+class EntryState(models.TextChoices):
+    EMPTY = "未入力", _("未入力")
+    IN_PROGRESS = "入力中", _("入力中")
+    DONE = "入力済", _("入力済")
+
+
+class ReviewCycleQuerySet(models.QuerySet):
+    def for_list(self):
+        return self.select_related("plan").order_by("-fiscal_year", "-plan__ordinal")
+
+
+class ReviewCycle(models.Model):
+    """達成状況調査 令和N年度: the survey of every initiative of a plan for one fiscal year."""
+
+    plan = models.ForeignKey(Plan, verbose_name=_("計画"), on_delete=models.PROTECT, related_name="cycles")
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    state = models.CharField(
+        _("状態"), max_length=10, choices=CycleState.choices, default=CycleState.PREPARING
+    )
+    committee_date = models.DateField(_("情報システム委員会 審議日"), null=True, blank=True)
+    committee_comment = models.TextField(_("情報システム委員会の意見"), blank=True)
+    headquarters_date = models.DateField(_("本部会議 審議日"), null=True, blank=True)
+    headquarters_comment = models.TextField(_("本部会議の意見"), blank=True)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+
+    objects = ReviewCycleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("達成状況調査")
+        verbose_name_plural = _("達成状況調査")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "fiscal_year"], name="reviewcycle_unique_year_per_plan"),
+            models.CheckConstraint(condition=Q(state__in=CycleState.values), name="reviewcycle_state_valid"),
+        ]
+
+    def __str__(self):
+        return _("%(plan)s 達成状況調査 %(year)s") % {
+            "plan": self.plan,
+            "year": fiscal_year_label(self.fiscal_year),
+        }
+
+    @property
+    def title(self):
+        return _("達成状況調査 %(year)s") % {"year": fiscal_year_label(self.fiscal_year)}
+
+    @property
+    def entries_editable(self):
+        return CycleState(self.state).entries_editable
+
+    # action -> (states it starts from, state it leads to, who may take it)
+    TRANSITIONS = {
+        "open": ([CycleState.PREPARING], CycleState.SURVEYING, "admin"),
+        "compile": ([CycleState.SURVEYING], CycleState.COMPILED, "compiler"),
+        "committee": ([CycleState.COMPILED], CycleState.COMMITTEE_DONE, "admin"),
+        "headquarters": ([CycleState.COMMITTEE_DONE], CycleState.HEADQUARTERS_DONE, "admin"),
+        "reopen": (
+            [CycleState.COMPILED, CycleState.COMMITTEE_DONE, CycleState.HEADQUARTERS_DONE],
+            CycleState.SURVEYING,
+            "admin",
+        ),
+    }
+
+    ACTION_LABELS = {
+        "open": _("調査を開始する"),
+        "compile": _("取りまとめる（入力を締め切る）"),
+        "committee": _("情報システム委員会の審議を記録する"),
+        "headquarters": _("本部会議の審議を記録する"),
+        "reopen": _("調査を再開する"),
+    }
+
+    def available_actions(self):
+        return [a for a, (sources, _to, _who) in self.TRANSITIONS.items() if self.state in sources]
+
+    def next_state(self, action):
+        sources, to_state, _who = self.TRANSITIONS[action]
+        if self.state not in sources:
+            raise TransitionError(
+                _("「%(state)s」の調査にはこの操作はできません。") % {"state": self.get_state_display()}
+            )
+        return to_state
+
+
+class TransitionError(Exception):
+    pass
+
+
+class CycleEvent(models.Model):
+    """One step of a cycle's life: who moved it from which state to which, when, and why."""
+
+    cycle = models.ForeignKey(
+        ReviewCycle, verbose_name=_("達成状況調査"), on_delete=models.CASCADE, related_name="events"
+    )
+    from_state = models.CharField(_("変更前"), max_length=10, choices=CycleState.choices, blank=True)
+    to_state = models.CharField(_("変更後"), max_length=10, choices=CycleState.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作者"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("日時"), auto_now_add=True)
+    reason = models.TextField(_("理由・記録"), blank=True)
+
+    class Meta:
+        verbose_name = _("調査の経過")
+        verbose_name_plural = _("調査の経過")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.cycle}: {self.from_state} → {self.to_state}"
+
+
+def planned_stage_subquery(fiscal_year_ref="cycle__fiscal_year", initiative_ref="initiative"):
+    return Subquery(
+        RoadmapCell.objects.filter(
+            initiative=OuterRef(initiative_ref), fiscal_year=OuterRef(fiscal_year_ref)
+        ).values("stage")[:1]
+    )
+
+
+class StatusEntryQuerySet(models.QuerySet):
+    def for_worklist(self, cycle):
+        """One query for the worklist, however many initiatives: the planned stage comes in as a subquery."""
+        return (
+            self.filter(cycle=cycle)
+            .select_related("initiative", "initiative__department", "updated_by")
+            .annotate(planned_stage=planned_stage_subquery())
+            .order_by("initiative__number")
+        )
+
+
+class StatusEntry(models.Model):
+    """実施状況 / 達成状況 of one initiative in one review cycle."""
+
+    EDITABLE_FIELDS = [
+        "stage_reached",
+        "progress",
+        "achievement",
+        "actions",
+        "issues",
+        "direction",
+        "kpi_name",
+        "kpi_unit",
+        "kpi_target",
+        "kpi_actual",
+    ]
+    REQUIRED_FOR_DONE = ["stage_reached", "progress", "achievement", "actions", "direction"]
+
+    cycle = models.ForeignKey(
+        ReviewCycle, verbose_name=_("達成状況調査"), on_delete=models.CASCADE, related_name="entries"
+    )
+    initiative = models.ForeignKey(
+        Initiative, verbose_name=_("個別計画"), on_delete=models.PROTECT, related_name="status_entries"
+    )
+    stage_reached = models.CharField(_("実施状況"), max_length=10, choices=StageReached.choices, blank=True)
+    progress = models.CharField(_("進捗"), max_length=20, choices=Progress.choices, blank=True)
+    achievement = models.CharField(_("達成状況"), max_length=10, choices=Achievement.choices, blank=True)
+    actions = models.TextField(_("取組内容"), blank=True)
+    issues = models.TextField(_("課題"), blank=True)
+    direction = models.CharField(_("今後の方向性"), max_length=10, choices=Direction.choices, blank=True)
+    kpi_name = models.CharField(_("指標（KPI）"), max_length=200, blank=True)
+    kpi_unit = models.CharField(_("単位"), max_length=20, blank=True)
+    kpi_target = models.DecimalField(_("目標値"), max_digits=14, decimal_places=2, null=True, blank=True)
+    kpi_actual = models.DecimalField(_("実績値"), max_digits=14, decimal_places=2, null=True, blank=True)
+    state = models.CharField(
+        _("入力状況"), max_length=10, choices=EntryState.choices, default=EntryState.EMPTY
+    )
+    # Bumped on every save: a form or workbook made from an older version cannot overwrite a newer one.
+    version = models.PositiveIntegerField(_("版"), default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("更新者"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("更新日時"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["state"], user_model=settings.AUTH_USER_MODEL)
+
+    objects = StatusEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("実施状況")
+        verbose_name_plural = _("実施状況")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "initiative"], name="statusentry_unique_initiative_per_cycle"
+            ),
+            models.CheckConstraint(
+                condition=Q(stage_reached__in=["", *StageReached.values]), name="statusentry_stage_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__in=["", *Progress.values]), name="statusentry_progress_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(achievement__in=["", *Achievement.values]), name="statusentry_achievement_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=["", *Direction.values]), name="statusentry_direction_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cycle.title} {self.initiative}"
+
+    def save(self, *args, **kwargs):
+        self.state = self.compute_state()
+        super().save(*args, **kwargs)
+
+    def compute_state(self):
+        if all(getattr(self, f) in ("", None) for f in self.EDITABLE_FIELDS):
+            return EntryState.EMPTY
+        if all(getattr(self, f) not in ("", None) for f in self.REQUIRED_FOR_DONE):
+            return EntryState.DONE
+        return EntryState.IN_PROGRESS

@@ -1,0 +1,47 @@
+"""Opening a review cycle and moving it through the city's steps, each recorded with who, when and why."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from initiatives.models import Initiative
+from reviews.models import CycleEvent, ReviewCycle, StatusEntry, TransitionError
+
+
+def start_cycle(plan, fiscal_year, user):
+    """達成状況調査 for one fiscal year: every initiative of the plan gets an empty entry."""
+    if fiscal_year not in plan.fiscal_years:
+        raise TransitionError(
+            _("%(year)d年度は%(plan)sの計画期間にありません。") % {"year": fiscal_year, "plan": plan.title}
+        )
+    with transaction.atomic():
+        cycle = ReviewCycle.objects.create(plan=plan, fiscal_year=fiscal_year)
+        entries = [StatusEntry(cycle=cycle, initiative=i) for i in Initiative.objects.for_plan(plan)]
+        bulk_create_with_history(
+            entries, StatusEntry, default_user=user, default_change_reason=_("調査の作成")
+        )
+        CycleEvent.objects.create(cycle=cycle, to_state=cycle.state, user=user)
+    return cycle
+
+
+def take_action(cycle, action, user, *, reason="", date=None, comment=""):
+    """Move the cycle one step. Deliberation steps record their date and comment; reopening needs a reason."""
+    to_state = cycle.next_state(action)
+    if action == "reopen" and not reason.strip():
+        raise TransitionError(_("再開する理由を入力してください。"))
+    if action in ("committee", "headquarters") and date is None:
+        raise TransitionError(_("審議日を入力してください。"))
+    with transaction.atomic():
+        locked = ReviewCycle.objects.select_for_update().get(pk=cycle.pk)
+        if locked.state != cycle.state:
+            raise TransitionError(_("ほかの人がこの調査の状態を変更しました。画面を開き直してください。"))
+        if action == "committee":
+            locked.committee_date, locked.committee_comment = date, comment
+        elif action == "headquarters":
+            locked.headquarters_date, locked.headquarters_comment = date, comment
+        from_state, locked.state = locked.state, to_state
+        locked.save()
+        CycleEvent.objects.create(
+            cycle=locked, from_state=from_state, to_state=to_state, user=user, reason=reason
+        )
+    return locked

@@ -1,0 +1,80 @@
+"""Recording a status entry: no change is lost silently, and every version is kept.
+
+Every save bumps the entry's version. A form or a returned workbook carries the version it was made
+from; if someone saved in between, the save is refused and the other person's changes are shown.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from reviews.models import StatusEntry
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+def display(entry, name):
+    """A field's value as a person reads it: the word, not the code; empty shown as empty."""
+    value = getattr(entry, name)
+    if value in ("", None):
+        return ""
+    field = StatusEntry._meta.get_field(name)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+def changes_between(old, new, names=StatusEntry.EDITABLE_FIELDS):
+    """What differs between two versions of an entry (entries or historical records), field by field."""
+    return [
+        FieldChange(str(StatusEntry._meta.get_field(n).verbose_name), display(old, n), display(new, n))
+        for n in names
+        if display(old, n) != display(new, n)
+    ]
+
+
+class StaleEntry(Exception):
+    """Someone saved the entry after the user's copy was made."""
+
+    def __init__(self, current, their_changes):
+        self.current = current
+        self.their_changes = their_changes
+        super().__init__(f"entry {current.pk} is at version {current.version}")
+
+
+def save_entry(entry, values, user, based_on_version, reason=""):
+    """Write values to the entry if it is still at based_on_version; raise StaleEntry otherwise.
+
+    The version is claimed with one conditional UPDATE, which both databases run atomically, so of two
+    people saving at once exactly one wins. Returns the changes written (empty if nothing changed).
+    """
+    with transaction.atomic():
+        claimed = StatusEntry.objects.filter(pk=entry.pk, version=based_on_version).update(
+            version=based_on_version + 1
+        )
+        current = StatusEntry.objects.select_related("initiative", "cycle").get(pk=entry.pk)
+        if not claimed:
+            seen = current.history.filter(version=based_on_version).order_by("-history_id").first()
+            raise StaleEntry(current, changes_between(seen or StatusEntry(), current))
+        before = StatusEntry(**{n: getattr(current, n) for n in StatusEntry.EDITABLE_FIELDS})
+        for name, value in values.items():
+            setattr(current, name, value)
+        changes = changes_between(before, current)
+        if not changes:
+            # Nothing to record: give the version back rather than make an empty history line.
+            StatusEntry.objects.filter(pk=entry.pk).update(version=based_on_version)
+            current.version = based_on_version
+            return current, []
+        current.version = based_on_version + 1
+        current.updated_by = user
+        current.updated_at = timezone.now()
+        current._change_reason = reason
+        current._history_user = user
+        current.save()
+    return current, changes

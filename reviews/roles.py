@@ -1,0 +1,126 @@
+"""Who may do what in the yearly survey. Roles are groups; every view and every object is checked here.
+
+- 情報管理課 (staff): records every entry of an open cycle, compiles the cycle;
+- 担当課 (department editor): records entries only for initiatives owned by their own department;
+- 委員 (committee member): reads everything, changes nothing;
+- システム管理者 (administrator): everything, plus opening, reopening and deliberation steps, and users.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import TextChoices
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+
+from reviews.models import ReviewCycle, StatusEntry
+
+logger = logging.getLogger("reviews.access")
+
+
+class Role(TextChoices):
+    ADMIN = "システム管理者", _("システム管理者")
+    STAFF = "情報管理課", _("情報管理課 職員")
+    DEPARTMENT = "担当課", _("担当課 入力者")
+    COMMITTEE = "委員", _("情報システム委員会 委員")
+
+
+def roles_of(user):
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    cached = getattr(user, "_review_roles", None)
+    if cached is None:
+        cached = {Role(name) for name in user.groups.values_list("name", flat=True) if name in Role.values}
+        if user.is_superuser:
+            cached.add(Role.ADMIN)
+        user._review_roles = cached
+    return cached
+
+
+def department_ids(user):
+    cached = getattr(user, "_review_department_ids", None)
+    if cached is None:
+        cached = set(user.departments.values_list("id", flat=True)) if user.is_authenticated else set()
+        user._review_department_ids = cached
+    return cached
+
+
+def is_admin(user):
+    return Role.ADMIN in roles_of(user)
+
+
+def can_read(user):
+    return bool(roles_of(user))
+
+
+def can_record_all(user):
+    return bool(roles_of(user) & {Role.ADMIN, Role.STAFF})
+
+
+def can_compile(user):
+    return can_record_all(user)
+
+
+def can_take(user, action):
+    _sources, _to, who = _transition(action)
+    return is_admin(user) if who == "admin" else can_compile(user)
+
+
+def _transition(action):
+    return ReviewCycle.TRANSITIONS[action]
+
+
+def can_edit_entry(user, entry):
+    if not entry.cycle.entries_editable:
+        return False
+    if can_record_all(user):
+        return True
+    return Role.DEPARTMENT in roles_of(user) and entry.initiative.department_id in department_ids(user)
+
+
+def can_use_department(user, department):
+    """Download or return a department's survey workbook."""
+    if can_record_all(user):
+        return True
+    return Role.DEPARTMENT in roles_of(user) and department.pk in department_ids(user)
+
+
+def entries_visible_to(user, queryset):
+    roles = roles_of(user)
+    if roles & {Role.ADMIN, Role.STAFF, Role.COMMITTEE}:
+        return queryset
+    if Role.DEPARTMENT in roles:
+        return queryset.filter(initiative__department__in=department_ids(user))
+    return queryset.none()
+
+
+def deny(request, what):
+    """Refuse, and leave a line in the log saying who tried what."""
+    logger.warning(
+        "refused: user=%s path=%s method=%s what=%s",
+        request.user.get_username() or "(anonymous)",
+        request.path,
+        request.method,
+        what,
+    )
+    raise PermissionDenied(what)
+
+
+def require(request, allowed, what):
+    if not allowed:
+        deny(request, what)
+
+
+def get_cycle(request, cycle_id):
+    require(request, can_read(request.user), "read reviews")
+    return get_object_or_404(ReviewCycle.objects.select_related("plan"), pk=cycle_id)
+
+
+def get_entry(request, cycle, number):
+    """The entry of initiative N in a cycle, reached through its cycle, and only if the user may see it."""
+    entries = StatusEntry.objects.filter(cycle=cycle).select_related(
+        "initiative", "initiative__department", "initiative__plan", "cycle", "cycle__plan", "updated_by"
+    )
+    entry = get_object_or_404(entries, initiative__number=number)
+    require(request, entries_visible_to(request.user, entries).filter(pk=entry.pk).exists(), "read entry")
+    return entry
