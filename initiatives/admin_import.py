@@ -5,8 +5,6 @@ Between the two steps the uploaded file waits in IMPORT_STAGING_DIR under a rand
 """
 
 import logging
-import secrets
-import time
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,27 +13,13 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from initiatives import staging
 from initiatives.forms import PlanImportConfirmForm, PlanImportForm
 from initiatives.importing import PlanImportError, apply_rows
 from initiatives.spreadsheet import read_plan_workbook
 from plan.models import Plan
 
 logger = logging.getLogger(__name__)
-STAGED_FILE_LIFETIME = 24 * 60 * 60
-
-
-def _staged_path(token):
-    return settings.IMPORT_STAGING_DIR / f"{token}.xlsx"
-
-
-def _stage(data):
-    settings.IMPORT_STAGING_DIR.mkdir(parents=True, exist_ok=True)
-    for old in settings.IMPORT_STAGING_DIR.glob("*.xlsx"):
-        if old.stat().st_mtime < time.time() - STAGED_FILE_LIFETIME:
-            old.unlink(missing_ok=True)
-    token = secrets.token_hex(16)
-    _staged_path(token).write_bytes(data)
-    return token
 
 
 def import_view(model_admin, request):
@@ -57,7 +41,7 @@ def import_view(model_admin, request):
             context.update(form=form, errors=exc.messages, file_name=upload.name)
             return TemplateResponse(request, "admin/initiatives/import.html", context, status=400)
         confirm = PlanImportConfirmForm(
-            initial={"plan": plan.pk, "token": _stage(data), "file_name": upload.name[:255]}
+            initial={"plan": plan.pk, "token": staging.stage(data), "file_name": upload.name[:255]}
         )
         context.update(plan=plan, result=result, confirm_form=confirm, file_name=upload.name)
         return TemplateResponse(request, "admin/initiatives/import_preview.html", context)
@@ -75,22 +59,22 @@ def import_confirm_view(model_admin, request):
         )
         return redirect("admin:initiatives_initiative_import")
     plan, token = form.cleaned_data["plan"], form.cleaned_data["token"]
-    path = _staged_path(token)
-    if not path.is_file():
+    data = staging.fetch(token)
+    if data is None:
         messages.error(
             request,
             _("確認待ちのファイルが見つかりません（期限切れか取込済み）。もう一度ファイルを選んでください。"),
         )
         return redirect("admin:initiatives_initiative_import")
     try:
-        result = apply_rows(plan, read_plan_workbook(path.read_bytes(), plan))
+        result = apply_rows(plan, read_plan_workbook(data, plan))
     except PlanImportError as exc:
         # The stored data changed since the preview in a way the file no longer fits.
         for message in exc.messages:
             messages.error(request, message)
         return redirect("admin:initiatives_initiative_import")
     finally:
-        path.unlink(missing_ok=True)
+        staging.discard(token)
     logger.info(
         "plan import by %s: plan %s, file %s: %s",
         request.user.get_username(),
