@@ -59,3 +59,21 @@ def plan4(seeded):
 @pytest.fixture
 def admin_user(django_user_model):
     return django_user_model.objects.create_superuser("admin", "admin@example.jp", "test-password-admin")
+
+
+@pytest.fixture
+def site(transactional_db, live_server):
+    """The live server with the shipped seed, for browser journeys."""
+    call_command("load_seed", stdout=io.StringIO())
+    return live_server.url
+
+
+@pytest.fixture
+def dev_accounts(settings, site):
+    """The development set-up's accounts, as the README tells a newcomer to log in: {username: password}."""
+    from plan.management.commands.create_dev_users import DEV_USERS
+
+    settings.DEBUG = True
+    call_command("create_dev_users", stdout=io.StringIO())
+    settings.DEBUG = False
+    return {username: password for username, password, _role, _duties in DEV_USERS}

@@ -1,48 +1,20 @@
 """Journeys in a real browser: Chromium driven by Playwright against the live server."""
 
-import io
 import json
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
+from tests.browser import log_in, shot
 from tests.test_admin_import import exported_workbook
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 @pytest.fixture(autouse=True)
 def _prompt_failures(page):
     page.set_default_timeout(10_000)
-
-
-@pytest.fixture
-def site(transactional_db, live_server):
-    call_command("load_seed", stdout=io.StringIO())
-    return live_server.url
-
-
-@pytest.fixture
-def dev_admin(settings, site):
-    """The development set-up's administrator, as README tells a newcomer to log in."""
-    settings.DEBUG = True
-    call_command("create_dev_users", stdout=io.StringIO())
-    settings.DEBUG = False
-    return "admin", "admin-dev-password"
-
-
-def log_in(page, username, password):
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(password)
-    page.get_by_role("button", name="ログイン").click()
-
-
-def shot(page, name):
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
 def test_a_citizen_reads_the_plan_table_and_downloads_it_as_open_data(page, site):
@@ -75,7 +47,7 @@ def test_the_keyboard_reaches_the_table_from_the_skip_link(page, site):
 
 
 def test_an_administrator_imports_a_changed_plan_spreadsheet_after_checking_the_preview(
-    page, site, dev_admin, tmp_path
+    page, site, dev_accounts, tmp_path
 ):
     from plan.models import Plan
 
@@ -84,7 +56,7 @@ def test_an_administrator_imports_a_changed_plan_spreadsheet_after_checking_the_
     changed.write_bytes(exported_workbook(plan, (8, "担当課", "総務部 情報管理課")))
 
     page.goto(site + "/admin/")
-    log_in(page, *dev_admin)
+    log_in(page, "admin", dev_accounts["admin"])
     page.get_by_role("link", name="個別計画", exact=True).last.click()
     shot(page, "admin-initiatives")
     page.get_by_role("link", name="計画表（xlsx）を取り込む").click()
@@ -102,14 +74,14 @@ def test_an_administrator_imports_a_changed_plan_spreadsheet_after_checking_the_
     assert page.locator("#initiative-8 td").last.inner_text() == "総務部 情報管理課"
 
 
-def test_an_administrator_sees_which_cell_of_a_bad_spreadsheet_is_wrong(page, site, dev_admin, tmp_path):
+def test_an_administrator_sees_which_cell_of_a_bad_spreadsheet_is_wrong(page, site, dev_accounts, tmp_path):
     from plan.models import Plan
 
     plan = Plan.objects.get(ordinal=5)
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(exported_workbook(plan, (5, "官民データ活用", "○")))
     page.goto(site + "/admin/login/?next=/admin/initiatives/initiative/import/")
-    log_in(page, *dev_admin)
+    log_in(page, "admin", dev_accounts["admin"])
     page.get_by_label("計画表のファイル（.xlsx）").set_input_files(bad)
     page.get_by_role("button", name="内容を確認する").click()
     errors = page.locator(".import-errors").inner_text()
@@ -117,12 +89,12 @@ def test_an_administrator_sees_which_cell_of_a_bad_spreadsheet_is_wrong(page, si
     shot(page, "admin-import-error")
 
 
-def test_the_admin_works_under_the_content_security_policy(page, site, dev_admin):
+def test_the_admin_works_under_the_content_security_policy(page, site, dev_accounts):
     """The admin's own scripts (the two-list goal selector) must run with only same-origin scripts allowed."""
     violations = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     page.goto(site + "/admin/login/?next=/admin/initiatives/initiative/")
-    log_in(page, *dev_admin)
+    log_in(page, "admin", dev_accounts["admin"])
     page.get_by_role("link", name="行政手続きのオンライン化").click()
     expect(page.locator("#id_goals_from")).to_be_visible()  # SelectFilter2.js built the selector
     shot(page, "admin-initiative")

@@ -1,0 +1,94 @@
+"""The yearly survey in a real browser, with the development accounts the README names."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import log_in, shot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _prompt_failures(page):
+    page.set_default_timeout(10_000)
+
+
+def open_survey(page, site, username, password):
+    page.goto(site + "/accounts/login/")
+    log_in(page, username, password)
+    page.get_by_role("link", name="達成状況調査 令和8年度 (2026)").click()
+
+
+def test_staff_record_an_entry_from_the_filtered_worklist_and_see_it_in_the_history(page, site, dev_accounts):
+    open_survey(page, site, "staff", dev_accounts["staff"])
+    expect(page.locator(".counts")).to_contain_text("入力済でないもの 26件")
+
+    page.get_by_label("目標").select_option(label="（Ⅲ）効果的・効率的な行政の推進")
+    page.get_by_role("button", name="絞り込む").click()
+    expect(page.locator("#entry-1")).to_have_count(0)
+    expect(page.locator("#entry-16")).to_be_visible()
+    shot(page, "worklist-filtered")
+
+    page.get_by_role("link", name="グループウェアの導入").click()
+    expect(page.locator(".planned-stage")).to_have_text("実施（前年度から継続）")
+    page.get_by_label("実施状況").select_option("実施中")
+    page.get_by_label("達成状況").select_option("一部達成")
+    page.get_by_label("取組内容").fill("全庁でグループウェアの掲示板機能の利用を開始した。")
+    page.get_by_label("今後の方向性").select_option("継続")
+    shot(page, "entry-form")
+    page.get_by_role("button", name="保存する").click()
+
+    # Back on the worklist, still filtered, with the entry done and its progress proposed.
+    expect(page.locator(".messages")).to_contain_text("項番 16「グループウェアの導入」を保存しました。")
+    assert "goal=" in page.url
+    row = page.locator("#entry-16")
+    expect(row).to_contain_text("入力済")
+    expect(row).to_contain_text("計画どおり")
+    expect(page.locator(".counts")).to_contain_text("入力済でないもの 25件")
+
+    page.get_by_role("link", name="グループウェアの導入").click()
+    history = page.locator(".history-list li").first
+    expect(history).to_contain_text("staff")
+    expect(history).to_contain_text("一部達成")
+    expect(history).to_contain_text("全庁でグループウェアの掲示板機能の利用を開始した。")
+    shot(page, "entry-history")
+
+
+def test_a_department_editor_reaches_only_their_own_initiatives(page, site, dev_accounts):
+    open_survey(page, site, "dept", dev_accounts["dept"])
+    numbers = [row.split("\t")[0].strip() for row in page.locator("table.worklist tbody tr").all_inner_texts()]
+    assert numbers == ["16", "19", "25"]
+    shot(page, "worklist-department")
+    page.get_by_role("link", name="文書管理・電子決裁システムの導入").click()
+    expect(page.get_by_role("button", name="保存する")).to_be_visible()
+
+    response = page.goto(page.url.replace("/entries/19/", "/entries/1/"))
+    assert response.status == 403
+    expect(page.locator("h1")).to_have_text("この操作はできません")
+    shot(page, "forbidden")
+
+
+def test_a_committee_member_reads_an_entry_without_a_form(page, site, dev_accounts):
+    open_survey(page, site, "committee", dev_accounts["committee"])
+    expect(page.get_by_role("button", name="取りまとめる（入力を締め切る）")).to_have_count(0)
+    page.get_by_role("link", name="行政手続きのオンライン化").click()
+    expect(page.get_by_role("button", name="保存する")).to_have_count(0)
+    expect(page.locator(".entry-values")).to_contain_text("実施状況")
+    shot(page, "entry-committee")
+
+
+def test_an_administrator_compiles_the_survey_and_reopens_it_with_a_reason(page, site, dev_accounts):
+    open_survey(page, site, "admin", dev_accounts["admin"])
+    page.get_by_role("button", name="取りまとめる（入力を締め切る）").click()
+    expect(page.locator(".cycle-state")).to_have_text("取りまとめ済")
+    page.get_by_role("link", name="行政手続きのオンライン化").click()
+    expect(page.get_by_role("button", name="保存する")).to_have_count(0)
+    page.go_back()
+
+    page.get_by_role("button", name="調査を再開する").click()
+    expect(page.locator(".messages")).to_contain_text("再開する理由を入力してください。")
+    page.get_by_label("理由").fill("項番3の入力漏れを担当課から連絡されたため")
+    page.get_by_role("button", name="調査を再開する").click()
+    expect(page.locator(".cycle-state")).to_have_text("調査中")
+    expect(page.locator(".events")).to_contain_text("項番3の入力漏れを担当課から連絡されたため")
+    shot(page, "cycle-reopened")
