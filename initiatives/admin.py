@@ -101,3 +101,5 @@ class InitiativeAdmin(admin.ModelAdmin):
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
+    fields = ["name", "members"]
+    filter_horizontal = ["members"]
