@@ -56,3 +56,29 @@ class StatusEntryForm(forms.ModelForm):
 
     def cleaned_values(self):
         return {name: self.cleaned_data[name] for name in StatusEntry.EDITABLE_FIELDS}
+
+
+class SurveyUploadForm(forms.Form):
+    # The department is only a number here: reviews.roles.get_department decides whether it may be used.
+    department = forms.IntegerField(label=_("担当課"), widget=forms.Select)
+    file = forms.FileField(
+        label=_("記入した調査票（.xlsx）"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"})
+    )
+
+    def __init__(self, *args, departments=(), **kwargs):
+        # The worklist's filter form has a 担当課 field too: keep the element ids apart.
+        kwargs.setdefault("auto_id", "workbook-%s")
+        super().__init__(*args, **kwargs)
+        self.departments = list(departments)
+        self.fields["department"].widget.choices = [(d.pk, d.name) for d in self.departments]
+
+
+class SurveyConfirmForm(forms.Form):
+    department = forms.IntegerField(widget=forms.HiddenInput)
+    token = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+    file_name = forms.CharField(max_length=255, widget=forms.HiddenInput)
+    # The 項番 the preview showed as changed: only these are written, and only if still as previewed.
+    numbers = forms.RegexField(regex=r"^\d+(,\d+)*$", widget=forms.HiddenInput)
+
+    def clean_numbers(self):
+        return {int(n) for n in self.cleaned_data["numbers"].split(",")}

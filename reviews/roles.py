@@ -9,10 +9,11 @@
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import TextChoices
+from django.db.models import Count, TextChoices
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
+from initiatives.models import Department
 from reviews.models import ReviewCycle, StatusEntry
 
 logger = logging.getLogger("reviews.access")
@@ -124,3 +125,32 @@ def get_entry(request, cycle, number):
     entry = get_object_or_404(entries, initiative__number=number)
     require(request, entries_visible_to(request.user, entries).filter(pk=entry.pk).exists(), "read entry")
     return entry
+
+
+def usable_departments(user, plan):
+    """Departments owning initiatives of the plan whose survey workbooks the user may use, with their counts."""
+    departments = (
+        Department.objects.filter(initiatives__plan=plan)
+        .annotate(initiative_count=Count("initiatives"))
+        .order_by("name")
+    )
+    if can_record_all(user):
+        return departments
+    if Role.DEPARTMENT in roles_of(user):
+        return departments.filter(pk__in=department_ids(user))
+    return departments.none()
+
+
+def get_department(request, cycle, department_id):
+    """A department owning initiatives of the cycle's plan, if the user may use its survey workbook."""
+    require(
+        request, can_record_all(request.user) or Role.DEPARTMENT in roles_of(request.user), "survey workbook"
+    )
+    departments = Department.objects.filter(initiatives__plan=cycle.plan).distinct()
+    department = get_object_or_404(departments, pk=department_id)
+    require(
+        request,
+        can_use_department(request.user, department),
+        f"survey workbook of department {department.pk}",
+    )
+    return department

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
@@ -48,7 +50,7 @@ class WorklistTable(tables.Table):
     def render_name(self, record):
         url = reverse("reviews:entry", args=[self.cycle.pk, record.initiative.number])
         if self.next_url:
-            url += f"?next={self.next_url}"
+            url += "?" + urlencode({"next": self.next_url})
         return format_html('<a href="{}">{}</a>', url, record.initiative.name)
 
     def render_planned_stage(self, value):

@@ -1,19 +1,30 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import RequestConfig
 
+from initiatives import staging
+from initiatives.importing import PlanImportError
 from initiatives.models import RoadmapCell
-from reviews import roles
+from initiatives.spreadsheet import XLSX_CONTENT_TYPE
+from reviews import roles, workbooks
 from reviews.cycles import start_cycle, take_action
-from reviews.entries import StaleEntry, changes_between, save_entry
+from reviews.entries import EntryLocked, StaleEntry, changes_between, save_entry
 from reviews.filters import WorklistFilter
-from reviews.forms import CycleActionForm, CycleCreateForm, StatusEntryForm
+from reviews.forms import (
+    CycleActionForm,
+    CycleCreateForm,
+    StatusEntryForm,
+    SurveyConfirmForm,
+    SurveyUploadForm,
+)
 from reviews.models import EntryState, Progress, ReviewCycle, StatusEntry, TransitionError
 from reviews.tables import WorklistTable
 
@@ -66,6 +77,7 @@ def worklist(request, cycle_id):
         ],
         "events": cycle.events.select_related("user"),
         "can_use_workbooks": roles.can_record_all(request.user) or bool(roles.department_ids(request.user)),
+        "workbook_form": SurveyUploadForm(departments=roles.usable_departments(request.user, cycle.plan)),
     }
     return render(request, "reviews/worklist.html", context)
 
@@ -74,6 +86,9 @@ def worklist(request, cycle_id):
 @require_POST
 def cycle_action(request, cycle_id):
     cycle = roles.get_cycle(request, cycle_id)
+    roles.require(
+        request, any(roles.can_take(request.user, a) for a in ReviewCycle.TRANSITIONS), "cycle actions"
+    )
     form = CycleActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("操作を受け付けられませんでした。"))
@@ -131,6 +146,12 @@ def entry(request, cycle_id, number):
                 saved, changes = save_entry(
                     entry, values, request.user, form.cleaned_data["based_on_version"]
                 )
+            except EntryLocked:
+                messages.error(
+                    request,
+                    _("この調査は取りまとめ済みになったため、保存できませんでした。何も保存していません。"),
+                )
+                return redirect(_next_url(request, cycle))
             except StaleEntry as stale:
                 conflict = stale
                 # Keep what the user typed; the next save is knowingly over the other person's version.
@@ -174,3 +195,127 @@ def entry_history(entry):
         rows.append({"record": record, "changes": changes_between(previous, record)})
         previous = record
     return list(reversed(rows))
+
+
+# --- Survey workbooks (調査票) for departments: download, upload and preview, confirm ---------------------
+
+
+@login_required
+@require_GET
+def workbook_download(request, cycle_id, department_id):
+    cycle = roles.get_cycle(request, cycle_id)
+    department = roles.get_department(request, cycle, department_id)
+    entries = StatusEntry.objects.for_worklist(cycle).filter(initiative__department=department)
+    response = HttpResponse(
+        workbooks.write_survey_workbook(cycle, department, entries), content_type=XLSX_CONTENT_TYPE
+    )
+    response["Content-Disposition"] = content_disposition_header(True, workbooks.file_name(cycle, department))
+    return response
+
+
+def _refuse_when_locked(request, cycle):
+    if cycle.entries_editable:
+        return None
+    messages.error(
+        request,
+        _("この調査は「%(state)s」のため、調査票を取り込めません。何も保存していません。")
+        % {"state": cycle.get_state_display()},
+    )
+    return redirect("reviews:worklist", cycle.pk)
+
+
+@login_required
+@require_POST
+def workbook_upload(request, cycle_id):
+    cycle = roles.get_cycle(request, cycle_id)
+    form = SurveyUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("担当課と、記入した調査票のファイルを選んでください。"))
+        return redirect("reviews:worklist", cycle.pk)
+    department = roles.get_department(request, cycle, form.cleaned_data["department"])
+    if refused := _refuse_when_locked(request, cycle):
+        return refused
+    upload = form.cleaned_data["file"]
+    # One byte over the limit is enough for the file checks to refuse it, with their own message.
+    data = upload.read(settings.SPREADSHEET_MAX_BYTES + 1)
+    context = {"cycle": cycle, "department": department, "file_name": upload.name}
+    try:
+        rows = workbooks.read_survey_workbook(data, cycle, department)
+    except PlanImportError as exc:
+        return render(
+            request, "reviews/workbook_preview.html", {**context, "errors": exc.messages}, status=400
+        )
+    changed = [r.number for r in rows if r.status == workbooks.RowStatus.CHANGED]
+    confirm = None
+    if changed:
+        confirm = SurveyConfirmForm(
+            initial={
+                "department": department.pk,
+                "token": staging.stage(data),
+                "file_name": upload.name[:255],
+                "numbers": ",".join(map(str, changed)),
+            }
+        )
+    context |= {"rows": rows, "summary": workbooks.summary(rows), "confirm_form": confirm}
+    return render(request, "reviews/workbook_preview.html", context)
+
+
+@login_required
+@require_POST
+def workbook_confirm(request, cycle_id):
+    cycle = roles.get_cycle(request, cycle_id)
+    form = SurveyConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, _("取込の確認に必要な情報が正しくありません。もう一度ファイルを選んでください。")
+        )
+        return redirect("reviews:worklist", cycle.pk)
+    department = roles.get_department(request, cycle, form.cleaned_data["department"])
+    token = form.cleaned_data["token"]
+    if refused := _refuse_when_locked(request, cycle):
+        staging.discard(token)
+        return refused
+    data = staging.fetch(token)
+    if data is None:
+        messages.error(
+            request,
+            _("確認待ちのファイルが見つかりません（期限切れか取込済み）。もう一度ファイルを選んでください。"),
+        )
+        return redirect("reviews:worklist", cycle.pk)
+    try:
+        rows = workbooks.read_survey_workbook(data, cycle, department)
+        written = workbooks.apply_survey(
+            cycle,
+            department,
+            rows,
+            form.cleaned_data["numbers"],
+            request.user,
+            form.cleaned_data["file_name"],
+        )
+    except PlanImportError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("reviews:worklist", cycle.pk)
+    except EntryLocked:
+        messages.error(
+            request,
+            _("この調査は取りまとめ済みになったため、調査票を取り込めませんでした。何も保存していません。"),
+        )
+        return redirect("reviews:worklist", cycle.pk)
+    except StaleEntry as stale:
+        messages.error(
+            request,
+            _(
+                "確認画面を表示した後に、項番 %(number)d がほかの人によって保存されました。何も保存していません。もう一度調査票をアップロードしてください。"
+            )
+            % {"number": stale.current.initiative.number},
+        )
+        return redirect("reviews:worklist", cycle.pk)
+    finally:
+        staging.discard(token)
+    messages.success(
+        request,
+        _("%(department)sの調査票を取り込み、%(count)d件の入力を保存しました。")
+        % {"department": department.name, "count": len(written)},
+    )
+    return redirect("reviews:worklist", cycle.pk)

@@ -1,6 +1,10 @@
 """The yearly survey in a real browser, with the development accounts the README names."""
 
+import io
+from pathlib import Path
+
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from tests.browser import log_in, shot
@@ -56,7 +60,9 @@ def test_staff_record_an_entry_from_the_filtered_worklist_and_see_it_in_the_hist
 
 def test_a_department_editor_reaches_only_their_own_initiatives(page, site, dev_accounts):
     open_survey(page, site, "dept", dev_accounts["dept"])
-    numbers = [row.split("\t")[0].strip() for row in page.locator("table.worklist tbody tr").all_inner_texts()]
+    numbers = [
+        row.split("\t")[0].strip() for row in page.locator("table.worklist tbody tr").all_inner_texts()
+    ]
     assert numbers == ["16", "19", "25"]
     shot(page, "worklist-department")
     page.get_by_role("link", name="文書管理・電子決裁システムの導入").click()
@@ -92,3 +98,29 @@ def test_an_administrator_compiles_the_survey_and_reopens_it_with_a_reason(page,
     expect(page.locator(".cycle-state")).to_have_text("調査中")
     expect(page.locator(".events")).to_contain_text("項番3の入力漏れを担当課から連絡されたため")
     shot(page, "cycle-reopened")
+
+
+def test_staff_hand_out_a_department_workbook_and_take_its_answers_in_after_a_preview(
+    page, site, dev_accounts, tmp_path
+):
+    open_survey(page, site, "staff", dev_accounts["staff"])
+    with page.expect_download() as download:
+        page.get_by_role("link", name="総務課（開発用の例）の調査票（3件）").click()
+    returned = tmp_path / "returned.xlsx"
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    sheet = book["調査票"]
+    headers = {cell.value: cell.column for cell in sheet[3]}
+    row = next(r[0].row for r in sheet.iter_rows(min_row=4) if r[0].value == 19)
+    sheet.cell(row=row, column=headers["実施状況"]).value = "実施中"
+    sheet.cell(row=row, column=headers["達成状況"]).value = "達成"
+    sheet.cell(row=row, column=headers["取組内容"]).value = "電子決裁の運用を全庁で開始した。"
+    sheet.cell(row=row, column=headers["今後の方向性"]).value = "継続"
+    book.save(returned)
+
+    page.get_by_label("記入した調査票").set_input_files(returned)
+    page.get_by_role("button", name="取り込む内容を確認する").click()
+    expect(page.locator("body")).to_contain_text("電子決裁の運用を全庁で開始した。")
+    shot(page, "workbook-preview")
+    page.get_by_role("button", name="「変更あり」の行を保存する").click()
+    expect(page.locator("#entry-19")).to_contain_text("入力済")
+    expect(page.locator("#entry-19")).to_contain_text("達成")

@@ -1,0 +1,170 @@
+"""The annual progress report (進捗状況報告) of a review cycle, as plain data.
+
+One builder makes the report's content; the HTML page, the xlsx, the PDF, the CSV/JSON and the published
+snapshot are all drawn from it, so every form carries the same numbers. The data holds the city's own
+words (達成, 計画より遅れている …), never codes, so a snapshot reads the same in any later version.
+"""
+
+from collections import Counter
+
+from django.db.models import Prefetch
+
+from initiatives.models import Achievement, Direction, Evaluation, Initiative, RoadmapCell
+from plan.eras import fiscal_year_label, wareki
+from plan.models import Goal
+from reviews.models import EntryState, Progress, StatusEntry
+
+
+def _counts(values, words):
+    """Count per word, in the words' own order, with each word's share of all rows."""
+    counter = Counter(values)
+    total = len(values)
+    rows = [
+        {"word": word, "count": counter.get(word, 0), "share": _share(counter.get(word, 0), total)}
+        for word in words
+    ]
+    blank = counter.get("", 0)
+    if blank:
+        rows.append({"word": "", "count": blank, "share": _share(blank, total)})
+    return rows
+
+
+def _share(count, total):
+    return round(100 * count / total, 1) if total else 0.0
+
+
+def cycle_report(cycle):
+    """The report of one review cycle: its table, its summary and the committees' comments."""
+    entries = list(
+        StatusEntry.objects.filter(cycle=cycle)
+        .select_related("initiative", "initiative__department")
+        .prefetch_related(Prefetch("initiative__goals", queryset=Goal.objects.order_by("order")))
+        .order_by("initiative__number")
+    )
+    planned = dict(
+        RoadmapCell.objects.filter(initiative__plan=cycle.plan, fiscal_year=cycle.fiscal_year).values_list(
+            "initiative_id", "stage"
+        )
+    )
+    rows = []
+    for entry in entries:
+        initiative = entry.initiative
+        rows.append(
+            {
+                "number": initiative.number,
+                "name": initiative.name,
+                "is_new": initiative.is_new,
+                "description": initiative.description,
+                "department": initiative.department.name if initiative.department_id else "",
+                "goals": [g.code for g in initiative.goals.all()],
+                "public_private_data": initiative.public_private_data,
+                "municipal_dx": initiative.municipal_dx,
+                "planned_stage": planned.get(initiative.pk, ""),
+                "stage_reached": entry.stage_reached,
+                "progress": entry.progress,
+                "achievement": entry.achievement,
+                "actions": entry.actions,
+                "issues": entry.issues,
+                "direction": entry.direction,
+                "state": entry.state,
+            }
+        )
+    goals = list(cycle.plan.goals.order_by("order"))
+    return {
+        "plan": {"ordinal": cycle.plan.ordinal, "title": cycle.plan.title},
+        "fiscal_year": cycle.fiscal_year,
+        "fiscal_year_label": fiscal_year_label(cycle.fiscal_year),
+        "title": f"{cycle.plan.title} 進捗状況報告 {fiscal_year_label(cycle.fiscal_year)}",
+        "committee": {
+            "date": cycle.committee_date.isoformat() if cycle.committee_date else None,
+            "comment": cycle.committee_comment,
+        },
+        "headquarters": {
+            "date": cycle.headquarters_date.isoformat() if cycle.headquarters_date else None,
+            "comment": cycle.headquarters_comment,
+        },
+        "goals": [{"code": g.code, "numeral": g.numeral, "title": g.title} for g in goals],
+        "rows": rows,
+        "summary": summarize(rows, goals),
+    }
+
+
+def summarize(rows, goals):
+    """Counts per word on each axis, the late initiatives, and breakdowns by goal and flag."""
+
+    def breakdown(selected):
+        return {
+            "count": len(selected),
+            "achievement": _counts([r["achievement"] for r in selected], Achievement.values),
+            "progress": _counts([r["progress"] for r in selected], Progress.values),
+        }
+
+    return {
+        "total": len(rows),
+        "achievement": _counts([r["achievement"] for r in rows], Achievement.values),
+        "progress": _counts([r["progress"] for r in rows], Progress.values),
+        "direction": _counts([r["direction"] for r in rows], Direction.values),
+        "state": _counts([r["state"] for r in rows], EntryState.values),
+        "late": [
+            {
+                "number": r["number"],
+                "name": r["name"],
+                "planned_stage": r["planned_stage"],
+                "stage_reached": r["stage_reached"],
+            }
+            for r in rows
+            if r["progress"] == Progress.BEHIND
+        ],
+        "by_goal": [
+            {
+                "code": g.code,
+                "numeral": g.numeral,
+                "title": g.title,
+                **breakdown([r for r in rows if g.code in r["goals"]]),
+            }
+            for g in goals
+        ],
+        "by_flag": [
+            {"flag": "官民データ活用", **breakdown([r for r in rows if r["public_private_data"]])},
+            {"flag": "自治体DX", **breakdown([r for r in rows if r["municipal_dx"]])},
+        ],
+    }
+
+
+def final_table(plan):
+    """The plan's final evaluation in the layout the next plan's chapter 2 prints (第2章 4 (2)).
+
+    項番, 項目, 内容, 取組目標, 令和N年度までの取組内容, 達成状況, 今後の方向性 — one row per initiative, from the
+    evaluation of the plan's last fiscal year.
+    """
+    year = plan.last_fiscal_year
+    initiatives = Initiative.objects.for_plan(plan).prefetch_related(
+        "roadmap", Prefetch("evaluations", queryset=Evaluation.objects.filter(fiscal_year=year))
+    )
+    rows = []
+    for initiative in initiatives:
+        evaluation = next(iter(initiative.evaluations.all()), None)
+        rows.append(
+            {
+                "number": initiative.number,
+                "name": initiative.name,
+                "description": initiative.description,
+                "target_stage": initiative.final_target_stage,
+                "actions": evaluation.actions if evaluation else "",
+                "achievement": evaluation.achievement if evaluation else "",
+                "direction": evaluation.direction if evaluation else "",
+            }
+        )
+    return {
+        "plan": {"ordinal": plan.ordinal, "title": plan.title},
+        "headers": [
+            "項番",
+            "項目",
+            "内容",
+            "取組目標",
+            f"{wareki(year)}までの取組内容",
+            "達成状況",
+            "今後の方向性",
+        ],
+        "rows": rows,
+    }

@@ -1,0 +1,576 @@
+"""Survey workbooks (調査票): one .xlsx per department, filled in by the department and returned.
+
+Many departments answer the yearly survey by spreadsheet. The workbook lists the department's initiatives in
+one review cycle with the planned stage, offers the status words as drop-down lists, and keeps in a hidden
+column 版 the version each entry had when the workbook was made. A hidden sheet names the cycle and the
+department, so a workbook returned for the wrong department or year is refused.
+
+A returned workbook is checked as the plan spreadsheet is (size, zip expansion, macros, XML entities), then
+row by row; one bad row refuses the whole file. A row made from an older version of its entry than the
+stored one is stale: it is shown, never applied, so a late workbook cannot silently undo a newer entry.
+"""
+
+import io
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.protection import SheetProtection
+
+from initiatives.importing import PlanImportError
+from initiatives.spreadsheet import (
+    CENTER,
+    HEADER_FILL,
+    WRAP,
+    SpreadsheetError,
+    _cannot_open,
+    _compact,
+    _number,
+    cell_text,
+    open_workbook,
+    safe_text,
+    set_text,
+    write_cell,
+)
+from plan.eras import fiscal_year_label, wareki
+from reviews.entries import changes_between, save_entry
+from reviews.models import Progress, StatusEntry
+
+logger = logging.getLogger(__name__)
+
+# The workbook is a form the city hands out, so its own words stay Japanese whatever the screen language.
+SURVEY_SHEET = "調査票"
+INFO_SHEET = "調査票情報"
+KIND = "達成状況調査票"
+HEADER_ROW = 3
+HEADER_SEARCH_ROWS = 10
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    name: str  # a StatusEntry field, or one of the fixed columns below
+    width: int
+
+
+FIXED = ("number", "name", "planned_stage")  # locked; of these only 項番 is read back
+COLUMNS = [
+    Column("項番", "number", 6),
+    Column("個別計画名", "name", 28),
+    Column("計画上の段階", "planned_stage", 9),
+    Column("実施状況", "stage_reached", 10),
+    Column("進捗", "progress", 18),
+    Column("達成状況", "achievement", 10),
+    Column("取組内容", "actions", 50),
+    Column("課題", "issues", 36),
+    Column("今後の方向性", "direction", 11),
+    Column("指標（KPI）", "kpi_name", 20),
+    Column("単位", "kpi_unit", 8),
+    Column("目標値", "kpi_target", 12),
+    Column("実績値", "kpi_actual", 12),
+    Column("版", "version", 5),
+]
+
+
+def _field(name):
+    return StatusEntry._meta.get_field(name)
+
+
+CHOICE_FIELDS = [n for n in StatusEntry.EDITABLE_FIELDS if _field(n).choices]
+NUMBER_FIELDS = [n for n in StatusEntry.EDITABLE_FIELDS if isinstance(_field(n), models.DecimalField)]
+TEXT_FIELDS = [n for n in StatusEntry.EDITABLE_FIELDS if n not in CHOICE_FIELDS + NUMBER_FIELDS]
+
+
+def allowed_words(name):
+    """The words a drop-down cell offers: the values of the field's choices class, in its order."""
+    return [value for value, _label in _field(name).choices]
+
+
+LOCKED_FILL = PatternFill("solid", fgColor="E7E6E6")
+
+
+# --- Writing --------------------------------------------------------------------------------------------
+
+
+def file_name(cycle, department):
+    safe_name = re.sub(r'[\\/:*?"<>|\s]+', "_", department.name)
+    return f"達成状況調査票_{wareki(cycle.fiscal_year)}_{safe_name}.xlsx"
+
+
+def write_survey_workbook(cycle, department, entries):
+    """The department's survey workbook; entries come from StatusEntry.objects.for_worklist (planned_stage)."""
+    entries = list(entries)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SURVEY_SHEET
+    visible = len(COLUMNS) - 1  # 版 is last and hidden
+    title = sheet.cell(row=1, column=1)
+    set_text(title, f"達成状況調査 {fiscal_year_label(cycle.fiscal_year)} — {department.name}")
+    title.font = Font(bold=True, size=14)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=visible)
+    set_text(sheet.cell(row=2, column=1), cycle.plan.title)
+    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=3)
+    note = sheet.cell(
+        row=2,
+        column=4,
+        value="灰色の列は変更できません。実施状況・進捗・達成状況・今後の方向性は一覧から選んでください。"
+        "進捗を空欄にすると、計画上の段階と実施状況から提案した値になります。",
+    )
+    note.alignment = WRAP
+    sheet.merge_cells(start_row=2, start_column=4, end_row=2, end_column=visible)
+    sheet.row_dimensions[2].height = 30
+
+    for col, column in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = column.width
+        cell = write_cell(sheet, HEADER_ROW, col, column.header, CENTER)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+    sheet.column_dimensions[get_column_letter(len(COLUMNS))].hidden = True
+
+    first = HEADER_ROW + 1
+    for row, entry in enumerate(entries, start=first):
+        values = {
+            "number": entry.initiative.number,
+            "name": entry.initiative.name,
+            "planned_stage": entry.planned_stage or "なし",
+            "version": entry.version,
+            **{name: getattr(entry, name) for name in StatusEntry.EDITABLE_FIELDS},
+        }
+        for col, column in enumerate(COLUMNS, start=1):
+            centered = column.name in ("number", "planned_stage", *CHOICE_FIELDS)
+            value = values[column.name]
+            cell = write_cell(sheet, row, col, None if value == "" else value, CENTER if centered else WRAP)
+            if column.name in FIXED or column.name == "version":
+                cell.fill = LOCKED_FILL
+            else:
+                cell.protection = Protection(locked=False)
+            if column.name in TEXT_FIELDS:
+                cell.number_format = "@"  # so that 「1/2」 or 「3-1」 stays as typed, not a date
+    last = first + len(entries) - 1
+    if entries:
+        for name in CHOICE_FIELDS:
+            letter = get_column_letter(_column_index(name) + 1)
+            words = allowed_words(name)
+            # An inline list: no word contains a comma, and all of them together stay far below Excel's 255.
+            validation = DataValidation(
+                type="list",
+                formula1='"' + ",".join(words) + '"',
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="選択肢にない値です",
+                error="一覧から選んでください: " + "、".join(words),
+            )
+            validation.add(f"{letter}{first}:{letter}{last}")
+            sheet.add_data_validation(validation)
+
+    # No password: the lock prevents slips, not intent. Reading checks every cell anyway.
+    sheet.protection = SheetProtection(sheet=True, formatColumns=False, formatRows=False)
+    sheet.freeze_panes = sheet.cell(row=first, column=3)
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+
+    info = workbook.create_sheet(INFO_SHEET)
+    for row, (key, value) in enumerate(
+        [
+            ("種類", KIND),
+            ("調査", f"{cycle.plan.title} 達成状況調査 {fiscal_year_label(cycle.fiscal_year)}"),
+            ("調査ID", cycle.pk),
+            ("年度", cycle.fiscal_year),
+            ("担当課", department.name),
+            ("担当課ID", department.pk),
+            ("作成日時", timezone.localtime().strftime("%Y-%m-%d %H:%M")),
+        ],
+        start=1,
+    ):
+        set_text(info.cell(row=row, column=1), key)
+        set_text(info.cell(row=row, column=2), value)
+    info.sheet_state = "veryHidden"
+    info.protection = SheetProtection(sheet=True)
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _column_index(name):
+    return next(i for i, c in enumerate(COLUMNS) if c.name == name)
+
+
+# --- Reading --------------------------------------------------------------------------------------------
+
+
+class RowStatus(models.TextChoices):
+    CHANGED = "changed", gettext_lazy("変更あり")
+    UNCHANGED = "unchanged", gettext_lazy("変更なし")
+    STALE = "stale", gettext_lazy("取り込まない（古い調査票）")
+
+
+@dataclass
+class SurveyRow:
+    row: int  # the sheet's row number
+    entry: StatusEntry  # as stored now
+    version: int  # 版 in the file: the entry's version when the workbook was made
+    values: dict  # the editable fields as the file has them
+    proposed_progress: bool = False
+    status: str = RowStatus.UNCHANGED
+    changes: list = field(default_factory=list)  # stored -> file, for CHANGED and STALE rows
+
+    @property
+    def number(self):
+        return self.entry.initiative.number
+
+    def get_status_display(self):
+        return RowStatus(self.status).label
+
+
+def read_survey_workbook(data, cycle, department):
+    """The rows of a returned survey workbook, each compared with its stored entry.
+
+    Raises PlanImportError listing every bad cell, naming row and column, if anything is wrong.
+    """
+    workbook = open_workbook(data)
+    try:
+        info = _read_info(workbook)
+        rows = _survey_rows(workbook)
+    except SpreadsheetError:
+        raise
+    except Exception:  # read-only mode parses a sheet only when it is read; a broken sheet is a broken file.
+        raise SpreadsheetError(_cannot_open()) from None
+    finally:
+        workbook.close()
+    _check_identity(info, cycle, department)
+    header_row, columns = _find_header(rows)
+    result = _read_rows(rows, header_row, columns, cycle, department)
+    _classify(result)
+    return result
+
+
+def _not_a_survey():
+    return SpreadsheetError(
+        _(
+            "このファイルは本システムの調査票ではないか、調査票の情報が消されています。調査票をダウンロードし直して記入してください。"
+        )
+    )
+
+
+def _read_info(workbook):
+    if INFO_SHEET not in workbook.sheetnames:
+        raise _not_a_survey()
+    info = {}
+    for values in workbook[INFO_SHEET].iter_rows(max_col=2, values_only=True):
+        if len(values) == 2 and values[0] is not None:
+            info[cell_text(values[0])] = values[1]
+    if cell_text(info.get("種類")) != KIND:
+        raise _not_a_survey()
+    return info
+
+
+def _survey_rows(workbook):
+    if SURVEY_SHEET in workbook.sheetnames:
+        sheet = workbook[SURVEY_SHEET]
+    else:
+        sheet = next((s for s in workbook.worksheets if s.title != INFO_SHEET), None)
+        if sheet is None:
+            raise _not_a_survey()
+    return [tuple(r) for r in sheet.iter_rows(values_only=True)]
+
+
+def _whole_number(value):
+    """A non-negative integer written by write_survey_workbook (版, the ids), or None if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value) if float(value).is_integer() and value >= 0 else None
+    text = _compact(value)
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _check_identity(info, cycle, department):
+    cycle_id, year = _whole_number(info.get("調査ID")), _whole_number(info.get("年度"))
+    department_id = _whole_number(info.get("担当課ID"))
+    if cycle_id is None or department_id is None:
+        raise _not_a_survey()
+    if cycle_id != cycle.pk or year != cycle.fiscal_year:
+        raise SpreadsheetError(
+            _("この調査票は「%(other)s」のものです。%(cycle)sには取り込めません。")
+            % {"other": cell_text(info.get("調査")), "cycle": cycle}
+        )
+    if department_id != department.pk:
+        raise SpreadsheetError(
+            _(
+                "この調査票は%(other)sのものです。%(department)sの調査票として取り込むことはできません。担当課の選択を確認してください。"
+            )
+            % {"other": cell_text(info.get("担当課")), "department": department.name}
+        )
+
+
+def _find_header(rows):
+    for index, values in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        found = {_compact(v): col for col, v in enumerate(values) if _compact(v)}
+        if "項番" not in found:
+            continue
+        columns = {c.name: found[_compact(c.header)] for c in COLUMNS if _compact(c.header) in found}
+        missing = [
+            c.header for c in COLUMNS if c.name not in columns and c.name not in ("name", "planned_stage")
+        ]
+        if missing:
+            raise SpreadsheetError(
+                _(
+                    "%(row)d行目: 見出し%(headers)sの列がありません。調査票の列は消さずに、ダウンロードし直して記入してください。"
+                )
+                % {"row": index + 1, "headers": "".join(f"「{h}」" for h in missing)}
+            )
+        return index + 1, columns
+    raise _not_a_survey()
+
+
+def _where(row, col, header):
+    return _("%(row)d行目 %(col)s列（%(header)s）") % {
+        "row": row,
+        "col": get_column_letter(col + 1),
+        "header": header,
+    }
+
+
+def _read_rows(rows, header_row, columns, cycle, department):
+    entries = {e.initiative.number: e for e in StatusEntry.objects.for_worklist(cycle)}
+    headers = {c.name: c.header for c in COLUMNS}
+    width = max(columns.values()) + 1
+    errors, result, seen = [], [], {}
+    for row_no, line in enumerate(rows[header_row:], start=header_row + 1):
+        line = list(line) + [None] * (width - len(line))
+        if all(_compact(v) == "" for v in line):
+            continue
+        cells = {name: line[col] for name, col in columns.items()}
+
+        def where(name, row_no=row_no):
+            return _where(row_no, columns[name], headers[name])
+
+        number = _number(cells["number"])
+        if number is None:
+            if _compact(cells["number"]):
+                errors.append(
+                    _("%(where)s: 項番「%(value)s」は数字ではありません。")
+                    % {"where": where("number"), "value": cell_text(cells["number"])}
+                )
+            else:
+                errors.append(_("%(where)s: 項番が空です。") % {"where": where("number")})
+            continue
+        entry = entries.get(number)
+        if entry is None:
+            errors.append(
+                _("%(where)s: 項番 %(number)d はこの調査にありません。")
+                % {"where": where("number"), "number": number}
+            )
+            continue
+        if entry.initiative.department_id != department.pk:
+            # However the row got there, one department's workbook never changes another's entries.
+            owner = entry.initiative.department
+            errors.append(
+                _(
+                    "%(where)s: 項番 %(number)d「%(name)s」は%(owner)sの個別計画です。%(department)sの調査票では取り込めません。"
+                )
+                % {
+                    "where": where("number"),
+                    "number": number,
+                    "name": entry.initiative.name,
+                    "owner": owner.name if owner else _("担当課が未設定"),
+                    "department": department.name,
+                }
+            )
+            continue
+        if number in seen:
+            errors.append(
+                _("%(where)s: 項番 %(number)d が%(first)d行目と重複しています。")
+                % {"where": where("number"), "number": number, "first": seen[number]}
+            )
+            continue
+        seen[number] = row_no
+        row_errors = []
+        version = _whole_number(cells["version"])
+        if version is None or version > entry.version:
+            row_errors.append(
+                _(
+                    "%(where)s: 版「%(value)s」が正しくありません。この列は変更せず、調査票をダウンロードし直して記入してください。"
+                )
+                % {"where": where("version"), "value": cell_text(cells["version"])}
+            )
+        values = {}
+        for name in StatusEntry.EDITABLE_FIELDS:
+            values[name] = _read_value(name, cells[name], where(name), row_errors)
+        errors += row_errors
+        if row_errors:
+            continue
+        survey_row = SurveyRow(row=row_no, entry=entry, version=version, values=values)
+        if values["stage_reached"] and not values["progress"]:
+            proposed = Progress.propose(entry.planned_stage, values["stage_reached"])
+            values["progress"] = proposed.value if proposed else ""
+            survey_row.proposed_progress = True
+        survey_row.values = _as_stored(values, entry)
+        result.append(survey_row)
+    if errors:
+        raise PlanImportError(errors)
+    return result
+
+
+def _read_value(name, value, where, errors):
+    model_field = _field(name)
+    if name in CHOICE_FIELDS:
+        word = _compact(value)
+        allowed = allowed_words(name)
+        if word and word not in allowed:
+            errors.append(
+                _("%(where)s: 「%(value)s」は使えません。%(allowed)sのいずれかを選んでください。")
+                % {"where": where, "value": cell_text(value), "allowed": "".join(f"「{a}」" for a in allowed)}
+            )
+        return word
+    if name in NUMBER_FIELDS:
+        return _read_number(value, model_field, where, errors)
+    text = _text(value)
+    if model_field.max_length and len(text) > model_field.max_length:
+        errors.append(
+            _("%(where)s: %(length)d文字あります。%(limit)d文字以内にしてください。")
+            % {"where": where, "length": len(text), "limit": model_field.max_length}
+        )
+    return text
+
+
+NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+
+
+def _read_number(value, model_field, where, errors):
+    """目標値 / 実績値: a number cell, or text with full-width digits and thousands commas; empty is None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number = None
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        number = Decimal(str(value))
+    elif isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip().replace("−", "-")
+        if NUMBER.fullmatch(text):
+            number = Decimal(text.replace(",", ""))
+    if number is None or not number.is_finite():
+        errors.append(
+            _(
+                "%(where)s: 「%(value)s」は数値として読めません。数字だけを入力してください（単位は「単位」の列へ）。"
+            )
+            % {"where": where, "value": cell_text(value)}
+        )
+        return None
+    places = model_field.decimal_places
+    if -number.as_tuple().exponent > places:
+        errors.append(
+            _("%(where)s: %(value)s は小数点以下が%(places)d桁を超えています。")
+            % {"where": where, "value": number, "places": places}
+        )
+        return None
+    try:
+        number = number.quantize(Decimal(1).scaleb(-places))
+    except InvalidOperation:
+        number = None
+    if number is None or len(number.as_tuple().digits) > model_field.max_digits:
+        errors.append(
+            _("%(where)s: 数値が大きすぎます（整数部分は%(digits)d桁まで）。")
+            % {"where": where, "digits": model_field.max_digits - places}
+        )
+        return None
+    return number
+
+
+def _text(value):
+    """A text cell as the person typed it. Unlike the plan table's cells, line breaks here are the person's own."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _as_stored(values, entry):
+    """The values, with text that only the trip through a cell altered (line ends, control characters) as stored."""
+    return {
+        name: getattr(entry, name)
+        if name in TEXT_FIELDS and _text(safe_text(getattr(entry, name))) == value
+        else value
+        for name, value in values.items()
+    }
+
+
+def _classify(rows):
+    """Changed, unchanged, or stale: made from an older version of its entry than the stored one."""
+    older = [r for r in rows if r.version < r.entry.version]
+    as_made = {}
+    if older:
+        # One query: each stale candidate's entry as it was when the workbook was made.
+        records = StatusEntry.history.filter(
+            id__in={r.entry.pk for r in older}, version__in={r.version for r in older}
+        ).order_by("history_id")
+        as_made = {(h.id, h.version): h for h in records}
+    for row in rows:
+        row.changes = changes_between(row.entry, StatusEntry(**row.values))
+        if not row.changes:
+            row.status = RowStatus.UNCHANGED
+        elif row.version == row.entry.version:
+            row.status = RowStatus.CHANGED
+        elif (made := as_made.get((row.entry.pk, row.version))) is not None and not changes_between(
+            made, StatusEntry(**_as_stored(row.values, made))
+        ):
+            # The department left the row as it was: nothing of theirs to apply, nothing to warn about.
+            row.status, row.changes = RowStatus.UNCHANGED, []
+        else:
+            row.status = RowStatus.STALE
+
+
+def summary(rows):
+    counts = {status: 0 for status in RowStatus}
+    for row in rows:
+        counts[row.status] += 1
+    return _("変更あり %(changed)d件、変更なし %(unchanged)d件、取り込まない行 %(stale)d件") % {
+        "changed": counts[RowStatus.CHANGED],
+        "unchanged": counts[RowStatus.UNCHANGED],
+        "stale": counts[RowStatus.STALE],
+    }
+
+
+# --- Applying -------------------------------------------------------------------------------------------
+
+
+def apply_survey(cycle, department, rows, numbers, user, file_name=""):
+    """Write the rows the user confirmed (by 項番), all or nothing.
+
+    Each row is saved against the version its workbook was made from, so if anyone saved one of these
+    entries since, StaleEntry rolls back every row. Returns the rows written.
+    """
+    chosen = [r for r in rows if r.number in numbers]
+    with transaction.atomic():
+        for row in chosen:
+            save_entry(
+                row.entry, row.values, user, based_on_version=row.version, reason=_("調査票（xlsx）の取込")
+            )
+    logger.info(
+        "survey workbook import by %s: cycle %s (%s), department %s (%s), file %s: %d written; %s",
+        user.get_username(),
+        cycle.pk,
+        cycle.fiscal_year,
+        department.pk,
+        department.name,
+        file_name,
+        len(chosen),
+        summary(rows),
+    )
+    return chosen
