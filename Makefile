@@ -11,18 +11,19 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 MANAGE := $(UV) run --frozen python manage.py
 
-# System packages the tests need: Chromium for the browser tests, a Japanese font so pages render,
-# poppler for looking at PDFs. Installed only where missing.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils
+# Debian packages, installed only where missing. The application needs a Japanese font and Pango for its
+# PDF reports (WeasyPrint); the tests also need Chromium for the browser tests and poppler to read PDFs back.
+RUN_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
 
-.PHONY: run setup test lint deps system-packages
+.PHONY: run setup test lint deps run-packages test-packages apt-install
 
 run: setup
 	@echo
 	@echo "==> http://$(HOST):$(PORT)/ で起動します（停止は Ctrl+C）。管理画面: http://$(HOST):$(PORT)/admin/"
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-setup: deps
+setup: run-packages deps
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_seed
 	$(MANAGE) create_dev_users
@@ -34,8 +35,14 @@ deps:
 	fi
 	$(UV) sync --frozen --quiet
 
-system-packages:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+run-packages:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(RUN_PACKAGES)"
+
+test-packages:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(TEST_PACKAGES)"
+
+apt-install:
+	@missing=""; for p in $(PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -49,5 +56,5 @@ lint: deps
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
 
-test: system-packages deps lint
+test: test-packages deps lint
 	$(UV) run --frozen pytest

@@ -29,6 +29,11 @@ class Direction(models.TextChoices):
     REVISE = "見直し", _("見直し")
     END = "取組終了", _("取組終了")
 
+    @property
+    def carries_on(self):
+        """An initiative that goes on (継続) or grows (拡充) is taken into the next plan."""
+        return self in (Direction.CONTINUE, Direction.EXPAND)
+
 
 class Department(models.Model):
     """担当課: the department that owns an initiative. The plan document names none."""
@@ -66,6 +71,10 @@ class InitiativeQuerySet(models.QuerySet):
                 Prefetch("evaluations", queryset=Evaluation.objects.order_by("fiscal_year")),
                 Prefetch(
                     "carried_from",
+                    queryset=Initiative.objects.select_related("plan").order_by("plan__ordinal", "number"),
+                ),
+                Prefetch(
+                    "carried_into",
                     queryset=Initiative.objects.select_related("plan").order_by("plan__ordinal", "number"),
                 ),
             )
@@ -134,7 +143,8 @@ class Initiative(models.Model):
         if self.target_stage:
             return self.target_stage
         cells = list(self.roadmap.all())
-        return cells[-1].stage if cells else ""
+        # max, not the last cell: a prefetch of the roadmap need not come in fiscal-year order.
+        return max(cells, key=lambda c: c.fiscal_year).stage if cells else ""
 
 
 class RoadmapCell(models.Model):

@@ -84,9 +84,13 @@ def rows_from_dict(data, plan):
 
 
 def plan_to_csv(plan, initiatives=None):
-    """One row per initiative, UTF-8 with a byte-order mark so that Excel opens it in Japanese."""
-    data = plan_to_dict(plan, initiatives)
-    years = plan.fiscal_years
+    return open_data_csv(plan_to_dict(plan, initiatives))
+
+
+def open_data_csv(data):
+    """The JSON form as CSV: one row per initiative, UTF-8 with a byte-order mark so Excel reads Japanese."""
+    first, last = data["plan"]["first_fiscal_year"], data["plan"]["last_fiscal_year"]
+    years = list(range(first, last + 1)) if first and last else []
     eval_years = sorted({e["fiscal_year"] for i in data["initiatives"] for e in i["evaluations"]})
     header = [
         "項番",

@@ -618,7 +618,10 @@ def plan_columns(plan, initiatives):
     """The columns of the plan's own table, then the application's: (header, width, value-of-initiative)."""
     has_roadmap = any(i.roadmap.all() for i in initiatives)
     has_target = any(i.target_stage for i in initiatives)
-    has_evaluation = any(i.evaluations.all() for i in initiatives)
+    # The table prints the final evaluation only: a deliberated earlier year is no reason for its columns.
+    has_evaluation = any(
+        e.fiscal_year == plan.last_fiscal_year for i in initiatives for e in i.evaluations.all()
+    )
     name_header, text_header = (
         ("個別計画名", "計画内容") if has_roadmap or not has_target else ("項目", "内容")
     )

@@ -17,7 +17,9 @@ def _plan(ordinal):
 
 
 def home(request):
-    plan = Plan.objects.filter(initiatives__isnull=False).order_by("-ordinal").first()
+    with_table = Plan.objects.filter(initiatives__isnull=False).order_by("-ordinal")
+    # A draft of the next plan (not yet adopted: 策定 empty) does not replace the plan in force.
+    plan = with_table.exclude(adopted="").first() or with_table.first()
     if plan is None:
         raise Http404("No plan has been loaded.")
     return redirect("initiatives:plan_table", ordinal=plan.ordinal)

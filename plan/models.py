@@ -67,9 +67,11 @@ class Plan(models.Model):
 
     @property
     def period_label(self):
-        if not self.fiscal_years:
+        if self.first_fiscal_year is None:
             return ""
-        return f"{fiscal_year_label(self.first_fiscal_year)}～{fiscal_year_label(self.last_fiscal_year)}"
+        # A plan being drafted may know when it starts before the city decides when it ends.
+        last = fiscal_year_label(self.last_fiscal_year) if self.last_fiscal_year else ""
+        return f"{fiscal_year_label(self.first_fiscal_year)}～{last}"
 
 
 class PlanReference(models.Model):

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from initiatives.models import Initiative
+from reviews import final, publication
 from reviews.models import CycleEvent, ReviewCycle, StatusEntry, TransitionError
 
 
@@ -41,6 +42,11 @@ def take_action(cycle, action, user, *, reason="", date=None, comment=""):
             locked.headquarters_date, locked.headquarters_comment = date, comment
         from_state, locked.state = locked.state, to_state
         locked.save()
+        if action == "publish":
+            # The published result becomes the year's evaluation (in the plan's last year, its final one).
+            # Not earlier: the plan pages and open data are public, and nothing unpublished may show there.
+            publication.freeze(locked, user)
+            final.record_evaluations(locked)
         CycleEvent.objects.create(
             cycle=locked, from_state=from_state, to_state=to_state, user=user, reason=reason
         )

@@ -6,6 +6,8 @@ from plan.models import Goal
 from reviews.models import EntryState, Progress, StatusEntry
 
 YES_NO = [("1", _("該当")), ("0", _("該当しない"))]
+# The choice for "not entered yet" on the word axes, so that every count of the dashboard has its rows.
+BLANK = "未入力"
 
 
 class WorklistFilter(django_filters.FilterSet):
@@ -17,6 +19,7 @@ class WorklistFilter(django_filters.FilterSet):
         label=_("担当課"),
         queryset=Department.objects.order_by("name"),
         empty_label=_("すべて"),
+        null_label=_("（未設定）"),
     )
     public_private_data = django_filters.ChoiceFilter(
         field_name="initiative__public_private_data",
@@ -33,9 +36,17 @@ class WorklistFilter(django_filters.FilterSet):
         method="filter_flag",
     )
     achievement = django_filters.ChoiceFilter(
-        label=_("達成状況"), choices=Achievement.choices, empty_label=_("すべて")
+        label=_("達成状況"),
+        choices=[*Achievement.choices, (BLANK, _("未入力"))],
+        empty_label=_("すべて"),
+        method="filter_word",
     )
-    progress = django_filters.ChoiceFilter(label=_("進捗"), choices=Progress.choices, empty_label=_("すべて"))
+    progress = django_filters.ChoiceFilter(
+        label=_("進捗"),
+        choices=[*Progress.choices, (BLANK, _("未入力"))],
+        empty_label=_("すべて"),
+        method="filter_word",
+    )
     state = django_filters.ChoiceFilter(
         label=_("入力状況"), choices=EntryState.choices, empty_label=_("すべて")
     )
@@ -51,3 +62,6 @@ class WorklistFilter(django_filters.FilterSet):
 
     def filter_flag(self, queryset, name, value):
         return queryset.filter(**{name: value == "1"})
+
+    def filter_word(self, queryset, name, value):
+        return queryset.filter(**{name: "" if value == BLANK else value})

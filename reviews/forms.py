@@ -12,7 +12,10 @@ class CycleCreateForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        plans = Plan.objects.filter(initiatives__isnull=False, first_fiscal_year__isnull=False).distinct()
+        # A draft of the next plan has no period yet (its last year is undecided): nothing to survey.
+        plans = Plan.objects.filter(
+            initiatives__isnull=False, first_fiscal_year__isnull=False, last_fiscal_year__isnull=False
+        ).distinct()
         self.fields["plan"].queryset = plans.order_by("-ordinal")
         years = sorted({y for p in plans for y in p.fiscal_years}, reverse=True)
         self.fields["fiscal_year"].choices = [(y, fiscal_year_label(y)) for y in years]

@@ -133,6 +133,8 @@ class ReviewCycle(models.Model):
             CycleState.SURVEYING,
             "admin",
         ),
+        # Publication freezes a snapshot (reviews/publication.py); a published cycle is never reopened.
+        "publish": ([CycleState.HEADQUARTERS_DONE], CycleState.PUBLISHED, "admin"),
     }
 
     ACTION_LABELS = {
@@ -141,6 +143,7 @@ class ReviewCycle(models.Model):
         "committee": _("情報システム委員会の審議を記録する"),
         "headquarters": _("本部会議の審議を記録する"),
         "reopen": _("調査を再開する"),
+        "publish": _("公開する（市報・ホームページ用）"),
     }
 
     def available_actions(self):
@@ -291,3 +294,38 @@ class StatusEntry(models.Model):
         if all(getattr(self, f) not in ("", None) for f in self.REQUIRED_FOR_DONE):
             return EntryState.DONE
         return EntryState.IN_PROGRESS
+
+
+class PublicationQuerySet(models.QuerySet):
+    def for_public_list(self):
+        return self.select_related("cycle", "cycle__plan").order_by(
+            "-cycle__fiscal_year", "-cycle__plan__ordinal"
+        )
+
+
+class Publication(models.Model):
+    """A published progress report, frozen: later edits to the cycle do not change what was published."""
+
+    cycle = models.OneToOneField(
+        ReviewCycle, verbose_name=_("達成状況調査"), on_delete=models.PROTECT, related_name="publication"
+    )
+    published_at = models.DateTimeField(_("公開日時"), auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("公開した人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The report as reviews.reports.cycle_report made it, and the plan's open data with this cycle's results.
+    report = models.JSONField(_("報告の内容"))
+    open_data = models.JSONField(_("オープンデータ"))
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("公開した報告")
+        verbose_name_plural = _("公開した報告")
+
+    def __str__(self):
+        return self.report["title"]

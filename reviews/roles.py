@@ -54,6 +54,18 @@ def can_read(user):
     return bool(roles_of(user))
 
 
+def can_read_all(user):
+    """The whole cycle at once (report, dashboard): not for a department editor, who sees their own only."""
+    return bool(roles_of(user) & {Role.ADMIN, Role.STAFF, Role.COMMITTEE})
+
+
+def can_read_initiative(user, initiative):
+    """One initiative's page, with every year's entry: a department editor reads their own department's only."""
+    if can_read_all(user):
+        return True
+    return Role.DEPARTMENT in roles_of(user) and initiative.department_id in department_ids(user)
+
+
 def can_record_all(user):
     return bool(roles_of(user) & {Role.ADMIN, Role.STAFF})
 

@@ -51,7 +51,16 @@ class WorklistTable(tables.Table):
         url = reverse("reviews:entry", args=[self.cycle.pk, record.initiative.number])
         if self.next_url:
             url += "?" + urlencode({"next": self.next_url})
-        return format_html('<a href="{}">{}</a>', url, record.initiative.name)
+        # The name opens the year's entry; the small link beside it, the initiative across all years.
+        page = reverse("reviews:initiative", args=[self.cycle.plan.ordinal, record.initiative.number])
+        return format_html(
+            '<a href="{}">{}</a> <a class="initiative-link" href="{}" aria-label="{}">{}</a>',
+            url,
+            record.initiative.name,
+            page,
+            _("項番%(number)dの計画と経過") % {"number": record.initiative.number},
+            _("計画と経過"),
+        )
 
     def render_planned_stage(self, value):
         return Stage(value).label if value else ""

@@ -1,3 +1,5 @@
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,8 +15,9 @@ from django_tables2 import RequestConfig
 from initiatives import staging
 from initiatives.importing import PlanImportError
 from initiatives.models import RoadmapCell
+from initiatives.open_data import open_data_csv
 from initiatives.spreadsheet import XLSX_CONTENT_TYPE
-from reviews import roles, workbooks
+from reviews import final, report_files, roles, workbooks
 from reviews.cycles import start_cycle, take_action
 from reviews.entries import EntryLocked, StaleEntry, changes_between, save_entry
 from reviews.filters import WorklistFilter
@@ -25,7 +28,8 @@ from reviews.forms import (
     SurveyConfirmForm,
     SurveyUploadForm,
 )
-from reviews.models import EntryState, Progress, ReviewCycle, StatusEntry, TransitionError
+from reviews.models import EntryState, Progress, Publication, ReviewCycle, StatusEntry, TransitionError
+from reviews.reports import cycle_report
 from reviews.tables import WorklistTable
 
 
@@ -35,7 +39,11 @@ def cycle_list(request):
     cycles = ReviewCycle.objects.for_list().annotate(
         entry_count=Count("entries"), done_count=Count("entries", filter=Q(entries__state=EntryState.DONE))
     )
-    context = {"cycles": cycles, "form": CycleCreateForm() if roles.is_admin(request.user) else None}
+    context = {
+        "cycles": cycles,
+        "form": CycleCreateForm() if roles.is_admin(request.user) else None,
+        "can_read_all": roles.can_read_all(request.user),
+    }
     return render(request, "reviews/cycle_list.html", context)
 
 
@@ -77,6 +85,7 @@ def worklist(request, cycle_id):
         ],
         "events": cycle.events.select_related("user"),
         "can_use_workbooks": roles.can_record_all(request.user) or bool(roles.department_ids(request.user)),
+        "can_read_all": roles.can_read_all(request.user),
         "workbook_form": SurveyUploadForm(departments=roles.usable_departments(request.user, cycle.plan)),
     }
     return render(request, "reviews/worklist.html", context)
@@ -115,6 +124,8 @@ def cycle_action(request, cycle_id):
                 "state": cycle.get_state_display(),
             },
         )
+        if action == "publish":
+            final.warn_unrecorded(request, cycle)
     return redirect("reviews:worklist", cycle.pk)
 
 
@@ -187,9 +198,13 @@ def entry(request, cycle_id, number):
     return render(request, "reviews/entry.html", context, status=409 if conflict else 200)
 
 
-def entry_history(entry):
-    """Every saved version, newest first, each with what it changed against the one before."""
-    records = list(entry.history.select_related("history_user").order_by("history_date", "history_id"))
+def entry_history(entry, records=None):
+    """Every saved version, newest first, each with what it changed against the one before.
+
+    records: the entry's historical records, oldest first, for a caller that fetched several entries' at once.
+    """
+    if records is None:
+        records = list(entry.history.select_related("history_user").order_by("history_date", "history_id"))
     rows, previous = [], StatusEntry()
     for record in records:
         rows.append({"record": record, "changes": changes_between(previous, record)})
@@ -319,3 +334,42 @@ def workbook_confirm(request, cycle_id):
         % {"department": department.name, "count": len(written)},
     )
     return redirect("reviews:worklist", cycle.pk)
+
+
+# --- The annual progress report --------------------------------------------------------------------------
+
+
+@login_required
+def report(request, cycle_id):
+    cycle = roles.get_cycle(request, cycle_id)
+    roles.require(request, roles.can_read_all(request.user), "read report")
+    publication = Publication.objects.filter(cycle=cycle).first()
+    context = {"cycle": cycle, "report": cycle_report(cycle), "publication": publication}
+    return render(request, "reviews/report.html", context)
+
+
+@login_required
+@require_GET
+def report_file(request, cycle_id, fmt):
+    cycle = roles.get_cycle(request, cycle_id)
+    roles.require(request, roles.can_read_all(request.user), "download report")
+    return report_file_response(cycle_report(cycle), fmt, f"report-{cycle.plan.ordinal}-{cycle.fiscal_year}")
+
+
+def report_file_response(data, fmt, stem, publication=None, open_data=None):
+    """One of the report's files: html (self-contained), pdf, xlsx; csv and json need the open data."""
+    if fmt == "pdf":
+        response = HttpResponse(report_files.report_pdf(data, publication), content_type="application/pdf")
+    elif fmt == "xlsx":
+        response = HttpResponse(report_files.report_xlsx(data), content_type=XLSX_CONTENT_TYPE)
+    elif fmt == "csv":
+        response = HttpResponse(open_data_csv(open_data), content_type="text/csv; charset=utf-8")
+    elif fmt == "json":
+        body = json.dumps(open_data, ensure_ascii=False, indent=2)
+        return HttpResponse(body, content_type="application/json; charset=utf-8")
+    else:
+        response = HttpResponse(
+            report_files.report_html(data, publication), content_type="text/html; charset=utf-8"
+        )
+    response["Content-Disposition"] = content_disposition_header(True, f"{stem}.{fmt}")
+    return response

@@ -26,8 +26,8 @@ from reviews.models import (
 from tests.personas import cycle_in_state, make_user, open_cycle
 
 S = CycleState
-STATES = [S.PREPARING, S.SURVEYING, S.COMPILED, S.COMMITTEE_DONE, S.HEADQUARTERS_DONE]
-ACTIONS = ["open", "compile", "committee", "headquarters", "reopen"]
+STATES = [S.PREPARING, S.SURVEYING, S.COMPILED, S.COMMITTEE_DONE, S.HEADQUARTERS_DONE, S.PUBLISHED]
+ACTIONS = ["open", "compile", "committee", "headquarters", "reopen", "publish"]
 
 # The city's steps, written out: (action, from state) -> state it leads to. Everything else is refused.
 ALLOWED = {
@@ -38,6 +38,7 @@ ALLOWED = {
     ("reopen", S.COMPILED): S.SURVEYING,
     ("reopen", S.COMMITTEE_DONE): S.SURVEYING,
     ("reopen", S.HEADQUARTERS_DONE): S.SURVEYING,
+    ("publish", S.HEADQUARTERS_DONE): S.PUBLISHED,
 }
 STATE_IDS = {
     S.PREPARING: "preparing",
@@ -45,6 +46,7 @@ STATE_IDS = {
     S.COMPILED: "compiled",
     S.COMMITTEE_DONE: "committee-done",
     S.HEADQUARTERS_DONE: "headquarters-done",
+    S.PUBLISHED: "published",
 }
 MATRIX = [
     pytest.param(action, state, ALLOWED.get((action, state)), id=f"{action}-from-{STATE_IDS[state]}")

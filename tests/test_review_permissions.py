@@ -31,6 +31,7 @@ TABLE = {
     "action committee": [FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN],
     "action headquarters": [FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN],
     "action reopen": [FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN],
+    "action publish": [FOUND, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, LOGIN],
     "entry GET own": [OK, OK, OK, OK, FORBIDDEN, LOGIN],
     "entry GET other": [OK, OK, FORBIDDEN, OK, FORBIDDEN, LOGIN],
     "entry POST own": [FOUND, FOUND, FOUND, FORBIDDEN, FORBIDDEN, LOGIN],
@@ -51,6 +52,7 @@ ACTION_STATE = {
     "committee": CycleState.COMPILED,
     "headquarters": CycleState.COMMITTEE_DONE,
     "reopen": CycleState.COMPILED,
+    "publish": CycleState.HEADQUARTERS_DONE,
 }
 ACTION_RESULT = {
     "open": CycleState.SURVEYING,
@@ -58,6 +60,7 @@ ACTION_RESULT = {
     "committee": CycleState.COMMITTEE_DONE,
     "headquarters": CycleState.HEADQUARTERS_DONE,
     "reopen": CycleState.SURVEYING,
+    "publish": CycleState.PUBLISHED,
 }
 OWN, OTHER = 1, 3
 

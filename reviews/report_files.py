@@ -1,0 +1,136 @@
+"""The progress report as files: a self-contained HTML document, an xlsx workbook and a PDF.
+
+All three are drawn from the report data of reviews/reports.py, so they carry the same numbers.
+"""
+
+import io
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+
+from initiatives.spreadsheet import CENTER, WRAP, write_cell
+
+REPORT_CSS = settings.BASE_DIR / "static" / "css" / "report.css"
+HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
+
+# (header, width in characters, key of a report row); the report is a city document, so its words are Japanese.
+TABLE_COLUMNS = [
+    ("項番", 6, "number"),
+    ("個別計画名", 24, "name"),
+    ("計画内容", 44, "description"),
+    (None, 10, "planned_stage"),  # 令和N年度の計画
+    ("取組内容", 52, "actions"),
+    ("達成状況", 10, "achievement"),
+    ("今後の方向性", 11, "direction"),
+    ("担当課", 16, "department"),
+]
+
+
+def report_html(report, publication=None):
+    """A standalone HTML document: the form staff carry to the city website's CMS, and the PDF's source."""
+    context = {
+        "report": report,
+        "publication": publication,
+        "report_css": REPORT_CSS.read_text(encoding="utf-8"),
+    }
+    return render_to_string("reviews/report_document.html", context)
+
+
+def report_pdf(report, publication=None):
+    # Imported here: WeasyPrint loads Pango, which only the PDF needs.
+    from weasyprint import HTML
+
+    return HTML(string=report_html(report, publication)).write_pdf()
+
+
+def report_xlsx(report):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "進捗状況報告"
+    title = sheet.cell(row=1, column=1, value=report["title"])
+    title.font = Font(bold=True, size=14)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(TABLE_COLUMNS))
+    header_row = 3
+    for col, (header, width, _key) in enumerate(TABLE_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = width
+        cell = write_cell(sheet, header_row, col, header or f"{report['fiscal_year_label']}の計画", CENTER)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+    for offset, row in enumerate(report["rows"], start=1):
+        for col, (_header, _width, key) in enumerate(TABLE_COLUMNS, start=1):
+            value = row[key]
+            if key == "achievement" and not value:
+                value = "未入力"
+            write_cell(sheet, header_row + offset, col, value, CENTER if key in CENTERED else WRAP)
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    _a4_landscape(sheet)
+    _summary_sheet(workbook.create_sheet("集計"), report)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+CENTERED = {"number", "planned_stage", "achievement", "direction"}
+
+
+def _a4_landscape(sheet):
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+
+
+def _summary_sheet(sheet, report):
+    summary = report["summary"]
+    sheet.column_dimensions["A"].width = 40
+    for letter in "BCDEF":
+        sheet.column_dimensions[letter].width = 12
+    row = 1
+    sheet.cell(row=row, column=1, value=report["title"]).font = Font(bold=True, size=12)
+    row += 2
+    for caption, counts in (
+        ("達成状況", summary["achievement"]),
+        ("年次計画に対する進捗", summary["progress"]),
+        ("今後の方向性", summary["direction"]),
+        ("入力状況", summary["state"]),
+    ):
+        for col, text in enumerate((caption, "件数", "割合（%）"), start=1):
+            write_cell(sheet, row, col, text, CENTER).font = Font(bold=True)
+        for item in counts:
+            row += 1
+            write_cell(sheet, row, 1, item["word"] or "未入力")
+            write_cell(sheet, row, 2, item["count"], CENTER)
+            write_cell(sheet, row, 3, item["share"], CENTER)
+        row += 2
+    write_cell(sheet, row, 1, "年次計画より遅れている個別計画").font = Font(bold=True)
+    for item in summary["late"] or [{"number": "", "name": "ありません"}]:
+        row += 1
+        write_cell(sheet, row, 1, f"{item['number']} {item['name']}".strip())
+    row += 2
+    words = [c["word"] or "未入力" for c in summary["achievement"]]
+    for col, text in enumerate(["区分", "件数", *words], start=1):
+        write_cell(sheet, row, col, text, CENTER).font = Font(bold=True)
+    groups = [(f"目標（{g['numeral']}）{g['title']}", g) for g in summary["by_goal"]]
+    groups += [(g["flag"], g) for g in summary["by_flag"]]
+    for label, group in groups:
+        row += 1
+        write_cell(sheet, row, 1, label)
+        write_cell(sheet, row, 2, group["count"], CENTER)
+        for col, item in enumerate(group["achievement"], start=3):
+            write_cell(sheet, row, col, item["count"], CENTER)
+    for key, caption in (
+        ("committee", "東大和市情報システム委員会の意見"),
+        ("headquarters", "東大和市情報システムマネジメント本部会議の意見"),
+    ):
+        if report[key]["comment"] or report[key]["date"]:
+            row += 2
+            write_cell(sheet, row, 1, f"{caption}（{report[key]['date'] or ''} 審議）").font = Font(bold=True)
+            row += 1
+            write_cell(sheet, row, 1, report[key]["comment"])
+    _a4_landscape(sheet)

@@ -1,0 +1,174 @@
+"""Publishing a cycle: a frozen snapshot anyone may read, and nothing unpublished without login."""
+
+import datetime
+import io
+import json
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from reviews.cycles import take_action
+from reviews.entries import save_entry
+from reviews.models import CycleState, Publication, StatusEntry
+from tests.personas import cycle_in_state, make_user, open_cycle
+
+
+def publish(cycle, user):
+    return take_action(cycle, "publish", user)
+
+
+@pytest.fixture
+def admin(db):
+    return make_user("admin")
+
+
+def record(cycle, number, user, **values):
+    entry = StatusEntry.objects.get(cycle=cycle, initiative__number=number)
+    return save_entry(entry, values, user, entry.version)[0]
+
+
+@pytest.fixture
+def deliberated(plan5, admin):
+    """FY2025 surveyed, compiled and deliberated by both bodies, ready to publish."""
+    cycle = open_cycle(plan5, 2025, admin)
+    record(
+        cycle,
+        1,
+        admin,
+        stage_reached="実施中",
+        progress="計画どおり",
+        achievement="達成",
+        direction="継続",
+        actions="電子申請を20手続に拡大した。",
+    )
+    record(
+        cycle,
+        2,
+        admin,
+        stage_reached="検討中",
+        progress="計画より遅れている",
+        achievement="一部達成",
+        direction="見直し",
+        actions="要件を整理した。",
+    )
+    cycle = take_action(cycle, "compile", admin)
+    cycle = take_action(
+        cycle, "committee", admin, date=datetime.date(2026, 5, 20), comment="施設予約の遅れに留意すること。"
+    )
+    return take_action(cycle, "headquarters", admin, date=datetime.date(2026, 6, 10), comment="了承")
+
+
+def test_publishing_freezes_the_report_and_the_open_data(deliberated, admin):
+    cycle = publish(deliberated, admin)
+    assert cycle.state == CycleState.PUBLISHED
+    publication = Publication.objects.get(cycle=cycle)
+    assert publication.published_by == admin
+    assert publication.report["title"] == "第五次東大和市情報化推進計画 進捗状況報告 令和7年度 (2025)"
+    first = publication.open_data["initiatives"][0]
+    assert first["evaluations"] == [
+        {
+            "fiscal_year": 2025,
+            "achievement": "達成",
+            "direction": "継続",
+            "actions": "電子申請を20手続に拡大した。",
+        }
+    ]
+    assert cycle.events.last().to_state == CycleState.PUBLISHED
+
+
+def test_a_published_report_stays_as_published_after_later_edits(client, deliberated, admin):
+    publish(deliberated, admin)
+    url = reverse("published:report", args=[5, 2025])
+    before = client.get(url).content.decode()
+    # Someone edits the plan and the entry's stored data after publication.
+    StatusEntry.objects.filter(cycle=deliberated, initiative__number=1).update(actions="後から書き換えた内容")
+    deliberated.plan.initiatives.filter(number=1).update(name="後から変えた名前")
+    after = client.get(url).content.decode()
+    assert "電子申請を20手続に拡大した。" in after and "後から書き換えた内容" not in after
+    assert "後から変えた名前" not in after
+    article = slice(before.index("<article"), before.index("</article>"))
+    assert after[article] == before[article]
+    data = client.get(reverse("published:file", args=[5, 2025, "json"])).json()
+    assert data["initiatives"][0]["name"] == "行政手続きのオンライン化"
+
+
+def test_only_a_deliberated_cycle_can_be_published(plan5, admin):
+    from reviews.models import TransitionError
+
+    cycle = cycle_in_state(plan5, 2024, admin, CycleState.COMMITTEE_DONE)
+    with pytest.raises(TransitionError):
+        publish(cycle, admin)
+    assert not Publication.objects.exists()
+
+
+def test_a_published_cycle_cannot_be_reopened(deliberated, admin):
+    cycle = publish(deliberated, admin)
+    assert cycle.available_actions() == []
+
+
+def test_only_an_administrator_publishes(client, deliberated):
+    client.force_login(make_user("staff"))
+    response = client.post(reverse("reviews:cycle_action", args=[deliberated.pk]), {"action": "publish"})
+    assert response.status_code == 403
+    assert not Publication.objects.exists()
+
+
+def test_the_administrator_publishes_from_the_worklist(client, deliberated, admin):
+    client.force_login(admin)
+    response = client.post(
+        reverse("reviews:cycle_action", args=[deliberated.pk]), {"action": "publish"}, follow=True
+    )
+    assert "公開済" in response.content.decode()
+    assert Publication.objects.filter(cycle=deliberated).exists()
+
+
+def test_citizens_find_the_published_report_and_every_download_without_login(client, deliberated, admin):
+    publish(deliberated, admin)
+    listing = client.get(reverse("published:list")).content.decode()
+    assert "第五次東大和市情報化推進計画 進捗状況報告 令和7年度 (2025)" in listing
+    page = client.get(reverse("published:report", args=[5, 2025]))
+    html = page.content.decode()
+    assert page.status_code == 200 and '<html lang="ja">' in html
+    assert "施設予約の遅れに留意すること。" in html
+    assert '<th scope="col"' in html
+    pdf = client.get(reverse("published:file", args=[5, 2025, "pdf"]))
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    book = load_workbook(io.BytesIO(client.get(reverse("published:file", args=[5, 2025, "xlsx"])).content))
+    assert book["進捗状況報告"]["A1"].value.endswith("令和7年度 (2025)")
+    csv_text = client.get(reverse("published:file", args=[5, 2025, "csv"])).content.decode("utf-8")
+    assert csv_text.startswith("\ufeff項番") and "電子申請を20手続に拡大した。" in csv_text
+    data = json.loads(client.get(reverse("published:file", args=[5, 2025, "json"])).content)
+    assert set(data) == {"plan", "goals", "initiatives"}
+    html_file = client.get(reverse("published:file", args=[5, 2025, "html"])).content.decode()
+    assert "<link" not in html_file and "施設予約の遅れに留意すること。" in html_file
+
+
+def test_nothing_unpublished_is_reachable_without_login(client, deliberated, admin):
+    # The cycle is deliberated but not published: its report must not leak.
+    assert client.get(reverse("published:report", args=[5, 2025])).status_code == 404
+    assert client.get(reverse("published:file", args=[5, 2025, "pdf"])).status_code == 404
+    entry_url = reverse("reviews:entry", args=[deliberated.pk, 1])
+    urls = [
+        reverse("reviews:cycle_list"),
+        reverse("reviews:worklist", args=[deliberated.pk]),
+        entry_url,
+        reverse("reviews:report", args=[deliberated.pk]),
+        reverse("reviews:report_file", args=[deliberated.pk, "pdf"]),
+        reverse("reviews:report_file", args=[deliberated.pk, "xlsx"]),
+        reverse("reviews:report_file", args=[deliberated.pk, "html"]),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), url
+
+
+def test_the_public_plan_data_shows_a_years_results_only_once_published(client, deliberated, admin):
+    def evaluations_of_2025():
+        data = client.get("/open-data/plans/5.json").json()
+        return [e for i in data["initiatives"] for e in i["evaluations"] if e["fiscal_year"] == 2025]
+
+    assert evaluations_of_2025() == []  # deliberated, not yet published
+    assert "電子申請を20手続に拡大した。" not in client.get("/plans/5/").content.decode()
+    publish(deliberated, admin)
+    assert {e["achievement"] for e in evaluations_of_2025()} == {"達成", "一部達成"}
