@@ -9,11 +9,20 @@ from initiatives.spreadsheet import XLSX_CONTENT_TYPE, write_plan_workbook
 from plan.models import Plan
 
 
-def _plan(ordinal):
-    return get_object_or_404(
+def _plan(request, ordinal):
+    """The plan, if the request may see it: a draft is for logged-in staff only, until the city adopts it."""
+    plan = get_object_or_404(
         Plan.objects.select_related("predecessor").prefetch_related("goals", "references", "review_steps"),
         ordinal=ordinal,
     )
+    if plan.is_draft and not request.user.is_authenticated:
+        raise Http404("No such plan.")
+    return plan
+
+
+def _listed_plans(request):
+    plans = Plan.objects.filter(initiatives__isnull=False).distinct().order_by("ordinal")
+    return plans if request.user.is_authenticated else plans.exclude(adopted="")
 
 
 def home(request):
@@ -27,7 +36,7 @@ def home(request):
 
 def plan_table(request, ordinal):
     """The plan's initiatives as the document's table: one row each, the roadmap as a grid of fiscal years."""
-    plan = _plan(ordinal)
+    plan = _plan(request, ordinal)
     initiatives = list(Initiative.objects.for_plan_table(plan))
     rows = []
     for initiative in initiatives:
@@ -38,6 +47,12 @@ def plan_table(request, ordinal):
                 "initiative": initiative,
                 "roadmap": [cells.get(year) for year in plan.fiscal_years],
                 "evaluation": evaluations.get(plan.last_fiscal_year),
+                # A draft next plan is not public: its initiatives are not named to anonymous readers.
+                "carried_into": [
+                    n
+                    for n in initiative.carried_into.all()
+                    if request.user.is_authenticated or not n.plan.is_draft
+                ],
             }
         )
     has_roadmap = any(any(r["roadmap"]) for r in rows)
@@ -48,7 +63,7 @@ def plan_table(request, ordinal):
         "has_evaluation": any(r["evaluation"] for r in rows),
         "has_target": any(i.target_stage for i in initiatives),
         "notes": [r["initiative"] for r in rows if r["initiative"].source_note],
-        "plans": Plan.objects.filter(initiatives__isnull=False).distinct().order_by("ordinal"),
+        "plans": _listed_plans(request),
         "glossary": list(plan.glossary.all()),
         "history": list(Plan.objects.filter(ordinal__lt=plan.ordinal).order_by("ordinal")),
     }
@@ -57,7 +72,7 @@ def plan_table(request, ordinal):
 
 def download(request, ordinal, fmt):
     """The plan as open data, without login: the plan document is public."""
-    plan = _plan(ordinal)
+    plan = _plan(request, ordinal)
     initiatives = Initiative.objects.for_plan_table(plan)
     if fmt == "json":
         body = json.dumps(plan_to_dict(plan, initiatives), ensure_ascii=False, indent=2)

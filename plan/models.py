@@ -58,6 +58,11 @@ class Plan(models.Model):
         return list(range(self.first_fiscal_year, self.last_fiscal_year + 1))
 
     @property
+    def is_draft(self):
+        """A plan not yet adopted (策定 empty), such as the next plan being drafted: not public."""
+        return not self.adopted
+
+    @property
     def basic_plan_header(self):
         """The table's column for the city's basic plan is headed by its name: 第五次基本計画."""
         parent = next(

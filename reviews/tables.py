@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -83,4 +84,6 @@ class WorklistTable(tables.Table):
         if not record.updated_at:
             return ""
         who = record.updated_by.get_username() if record.updated_by else ""
-        return format_html("{}<br><small>{}</small>", record.updated_at.strftime("%Y-%m-%d %H:%M"), who)
+        return format_html(
+            "{}<br><small>{}</small>", timezone.localtime(record.updated_at).strftime("%Y-%m-%d %H:%M"), who
+        )

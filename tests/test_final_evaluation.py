@@ -395,6 +395,7 @@ def test_the_lineage_from_the_fourth_to_the_sixth_plan_shows_on_the_plan_pages(
     sixth = fifth8.carried_into.get()
     assert sixth.plan == draft
 
+    client.force_login(admin)  # the draft is for staff until the city adopts it
     fifth_page = client.get(reverse("initiatives:plan_table", args=[5])).content.decode()
     sixth_page = client.get(reverse("initiatives:plan_table", args=[6])).content.decode()
     fourth_page = client.get(reverse("initiatives:plan_table", args=[4])).content.decode()
@@ -549,3 +550,14 @@ def test_the_final_table_page_needs_the_same_queries_however_many_initiatives(
         Initiative.objects.create(plan=plan5, number=number, name=f"追加 {number}")
     with django_assert_num_queries(12):
         client.get(url)
+
+
+def test_the_draft_next_plan_is_not_public_until_adopted(client, plan5, admin, final_cycle):
+    start_next_plan(plan5, admin)
+    assert client.get("/plans/6/").status_code == 404
+    assert client.get("/open-data/plans/6.json").status_code == 404
+    page = client.get("/plans/5/").content.decode()
+    assert "第六次東大和市情報化推進計画（案）" not in page and "第6次" not in page
+    client.force_login(admin)
+    assert client.get("/plans/6/").status_code == 200
+    assert "第6次" in client.get("/plans/5/").content.decode()
