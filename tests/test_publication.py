@@ -172,3 +172,23 @@ def test_the_public_plan_data_shows_a_years_results_only_once_published(client, 
     assert "電子申請を20手続に拡大した。" not in client.get("/plans/5/").content.decode()
     publish(deliberated, admin)
     assert {e["achievement"] for e in evaluations_of_2025()} == {"達成", "一部達成"}
+
+
+SAMPLE_KWARGS = {"cycle_id": None, "number": 1, "department_id": 1, "ordinal": 5, "fmt": "pdf"}
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_page_of_the_survey_sends_an_anonymous_visitor_to_the_login(client, deliberated, method):
+    """Every URL of the reviews app, whatever it does, answers an anonymous request with the login page."""
+    from django.urls import get_resolver
+
+    patterns = get_resolver("reviews.urls").reverse_dict
+    names = [name for name in patterns if isinstance(name, str)]
+    assert len(names) >= 15
+    for name in names:
+        params = patterns.getlist(name)[0][0][0][1]
+        kwargs = {p: deliberated.pk if p == "cycle_id" else SAMPLE_KWARGS[p] for p in params}
+        url = reverse(f"reviews:{name}", kwargs=kwargs)
+        response = getattr(client, method)(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/accounts/login/"), url
