@@ -589,6 +589,21 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 FORMULA_START = ("=", "+", "-", "@")
 
 
+def print_a4_landscape(sheet):
+    """Every workbook the city prints goes on A4 landscape, as wide as one page, as long as it needs."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+
+
+def workbook_bytes(workbook):
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def safe_text(value):
     """Text for a cell that opens as text in Excel: no control characters, never a formula."""
     return ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -725,11 +740,5 @@ def write_plan_workbook(plan, initiatives):
         set_text(sheet.cell(row=notes_row + offset, column=1), line)
     sheet.freeze_panes = sheet.cell(row=first_data, column=3)
     sheet.print_title_rows = f"{header_row}:{header_row + 1}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    print_a4_landscape(sheet)
+    return workbook_bytes(workbook)

@@ -7,7 +7,6 @@ holds the fourth plan's FY2021 results as the document prints them. From the las
 administrator starts the next plan's draft: what goes on (継続, 拡充) becomes its initiatives.
 """
 
-import io
 import logging
 import re
 
@@ -23,10 +22,17 @@ from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
 
 from initiatives.models import Achievement, Direction, Evaluation, Initiative, Stage
-from initiatives.spreadsheet import CENTER, HEADER_FILL, WRAP, XLSX_CONTENT_TYPE, write_cell
+from initiatives.spreadsheet import (
+    CENTER,
+    HEADER_FILL,
+    WRAP,
+    XLSX_CONTENT_TYPE,
+    print_a4_landscape,
+    workbook_bytes,
+    write_cell,
+)
 from plan.eras import fiscal_year_label
 from plan.models import Plan
 from reviews import roles
@@ -193,14 +199,8 @@ def write_final_workbook(plan, report):
             write_cell(sheet, header_row + offset, col, value, CENTER if centered else WRAP)
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
     sheet.print_title_rows = f"{header_row}:{header_row}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    print_a4_landscape(sheet)
+    return workbook_bytes(workbook)
 
 
 @login_required

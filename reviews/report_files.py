@@ -3,19 +3,15 @@
 All three are drawn from the report data of reviews/reports.py, so they carry the same numbers.
 """
 
-import io
-
 from django.conf import settings
 from django.template.loader import render_to_string
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
 
-from initiatives.spreadsheet import CENTER, WRAP, write_cell
+from initiatives.spreadsheet import CENTER, HEADER_FILL, WRAP, print_a4_landscape, workbook_bytes, write_cell
 
 REPORT_CSS = settings.BASE_DIR / "static" / "css" / "report.css"
-HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
 
 # (header, width in characters, key of a report row); the report is a city document, so its words are Japanese.
 TABLE_COLUMNS = [
@@ -68,22 +64,12 @@ def report_xlsx(report):
             write_cell(sheet, header_row + offset, col, value, CENTER if key in CENTERED else WRAP)
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)
     sheet.print_title_rows = f"{header_row}:{header_row}"
-    _a4_landscape(sheet)
+    print_a4_landscape(sheet)
     _summary_sheet(workbook.create_sheet("集計"), report)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 CENTERED = {"number", "planned_stage", "achievement", "direction"}
-
-
-def _a4_landscape(sheet):
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
 
 def _summary_sheet(sheet, report):
@@ -133,4 +119,4 @@ def _summary_sheet(sheet, report):
             write_cell(sheet, row, 1, f"{caption}（{report[key]['date'] or ''} 審議）").font = Font(bold=True)
             row += 1
             write_cell(sheet, row, 1, report[key]["comment"])
-    _a4_landscape(sheet)
+    print_a4_landscape(sheet)

@@ -10,7 +10,6 @@ row by row; one bad row refuses the whole file. A row made from an older version
 stored one is stale: it is shown, never applied, so a late workbook cannot silently undo a newer entry.
 """
 
-import io
 import logging
 import re
 import unicodedata
@@ -25,7 +24,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.protection import SheetProtection
 
 from initiatives.importing import PlanImportError
@@ -39,8 +37,10 @@ from initiatives.spreadsheet import (
     _number,
     cell_text,
     open_workbook,
+    print_a4_landscape,
     safe_text,
     set_text,
+    workbook_bytes,
     write_cell,
 )
 from plan.eras import fiscal_year_label, wareki
@@ -178,11 +178,7 @@ def write_survey_workbook(cycle, department, entries):
     sheet.protection = SheetProtection(sheet=True, formatColumns=False, formatRows=False)
     sheet.freeze_panes = sheet.cell(row=first, column=3)
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    print_a4_landscape(sheet)
 
     info = workbook.create_sheet(INFO_SHEET)
     for row, (key, value) in enumerate(
@@ -202,9 +198,7 @@ def write_survey_workbook(cycle, department, entries):
     info.sheet_state = "veryHidden"
     info.protection = SheetProtection(sheet=True)
 
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def _column_index(name):
