@@ -217,7 +217,8 @@ def stacked_bars(chart_id, title, bars):
             )
             start += width
         parts = "、".join(s["title"] for s in segments)
-        descriptions.append(f"{bar['label']}: {parts or _('0件')}")
+        nothing = _("0件")
+        descriptions.append(f"{bar['label']}: {parts or nothing}")
         rows.append(
             {
                 "label": _fit(bar["label"], LABEL_WIDTH - 4),
