@@ -56,6 +56,15 @@ class Progress(models.TextChoices):
     NOT_ASSESSABLE = "評価できない", _("評価できない")
 
     @classmethod
+    def fill_in(cls, values, planned_stage):
+        """Put the proposed word into an entry's values where progress was left empty; True if it did."""
+        if values["progress"]:
+            return False
+        proposed = cls.propose(planned_stage, values["stage_reached"])
+        values["progress"] = proposed.value if proposed else ""
+        return proposed is not None
+
+    @classmethod
     def propose(cls, planned_stage, stage_reached):
         """The progress word that planned vs reached suggests; staff may override it."""
         if not stage_reached:
@@ -189,10 +198,11 @@ class CycleEvent(models.Model):
         return f"{self.cycle}: {self.from_state} → {self.to_state}"
 
 
-def planned_stage_subquery(fiscal_year_ref="cycle__fiscal_year", initiative_ref="initiative"):
+def planned_stage_subquery():
+    """The stage the roadmap plans for an entry's initiative in its cycle's year."""
     return Subquery(
         RoadmapCell.objects.filter(
-            initiative=OuterRef(initiative_ref), fiscal_year=OuterRef(fiscal_year_ref)
+            initiative=OuterRef("initiative"), fiscal_year=OuterRef("cycle__fiscal_year")
         ).values("stage")[:1]
     )
 

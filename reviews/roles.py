@@ -75,12 +75,8 @@ def can_compile(user):
 
 
 def can_take(user, action):
-    _sources, _to, who = _transition(action)
+    _sources, _to, who = ReviewCycle.TRANSITIONS[action]
     return is_admin(user) if who == "admin" else can_compile(user)
-
-
-def _transition(action):
-    return ReviewCycle.TRANSITIONS[action]
 
 
 def can_edit_entry(user, entry):

@@ -150,9 +150,7 @@ def entry(request, cycle_id, number):
         form = StatusEntryForm(request.POST, instance=StatusEntry(pk=entry.pk))
         if form.is_valid():
             values = form.cleaned_values()
-            if not values["progress"]:
-                proposed = Progress.propose(planned_stage, values["stage_reached"])
-                values["progress"] = proposed or ""
+            Progress.fill_in(values, planned_stage)
             try:
                 saved, changes = save_entry(
                     entry, values, request.user, form.cleaned_data["based_on_version"]

@@ -411,10 +411,7 @@ def _read_rows(rows, header_row, columns, cycle, department):
         if row_errors:
             continue
         survey_row = SurveyRow(row=row_no, entry=entry, version=version, values=values)
-        if values["stage_reached"] and not values["progress"]:
-            proposed = Progress.propose(entry.planned_stage, values["stage_reached"])
-            values["progress"] = proposed.value if proposed else ""
-            survey_row.proposed_progress = True
+        survey_row.proposed_progress = Progress.fill_in(values, entry.planned_stage)
         survey_row.values = _as_stored(values, entry)
         result.append(survey_row)
     if errors:
