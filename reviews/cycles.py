@@ -1,6 +1,6 @@
 """Opening a review cycle and moving it through the city's steps, each recorded with who, when and why."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -16,7 +16,12 @@ def start_cycle(plan, fiscal_year, user):
             _("%(year)d年度は%(plan)sの計画期間にありません。") % {"year": fiscal_year, "plan": plan.title}
         )
     with transaction.atomic():
-        cycle = ReviewCycle.objects.create(plan=plan, fiscal_year=fiscal_year)
+        try:
+            with transaction.atomic():
+                cycle = ReviewCycle.objects.create(plan=plan, fiscal_year=fiscal_year)
+        except IntegrityError:
+            # Two administrators created the same year's survey at once; the unique constraint kept one.
+            raise TransitionError(_("この計画のこの年度の調査はすでにあります。")) from None
         entries = [StatusEntry(cycle=cycle, initiative=i) for i in Initiative.objects.for_plan(plan)]
         bulk_create_with_history(
             entries, StatusEntry, default_user=user, default_change_reason=_("調査の作成")

@@ -5,7 +5,7 @@
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -91,6 +91,23 @@ class EntryState(models.TextChoices):
 class ReviewCycleQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("plan").order_by("-fiscal_year", "-plan__ordinal")
+
+    def hold_state(self, pk):
+        """The cycle's state, held until the transaction ends: a step that locks the cycle for update
+        (reviews.cycles.take_action) waits until then.
+
+        PostgreSQL: a shared row lock, so saves in one cycle do not wait for each other. Django has no
+        select_for_share, hence the SQL. SQLite runs one writing transaction at a time (IMMEDIATE
+        transactions, config/settings.py), which holds the state as well.
+        """
+        if connection.vendor != "postgresql":
+            return self.filter(pk=pk).values_list("state", flat=True).get()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT state FROM {self.model._meta.db_table} WHERE id = %s FOR SHARE", [pk])
+            row = cursor.fetchone()
+        if row is None:
+            raise self.model.DoesNotExist
+        return row[0]
 
 
 class ReviewCycle(models.Model):

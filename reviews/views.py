@@ -55,7 +55,16 @@ def cycle_create(request):
     if not form.is_valid():
         cycles = ReviewCycle.objects.for_list()
         return render(request, "reviews/cycle_list.html", {"cycles": cycles, "form": form}, status=400)
-    cycle = start_cycle(form.cleaned_data["plan"], form.cleaned_data["fiscal_year"], request.user)
+    try:
+        cycle = start_cycle(form.cleaned_data["plan"], form.cleaned_data["fiscal_year"], request.user)
+    except TransitionError as exc:
+        form.add_error("fiscal_year", str(exc))
+        return render(
+            request,
+            "reviews/cycle_list.html",
+            {"cycles": ReviewCycle.objects.for_list(), "form": form},
+            status=400,
+        )
     messages.success(request, _("%(cycle)sを作成しました（準備中）。") % {"cycle": cycle.title})
     return redirect("reviews:worklist", cycle.pk)
 
@@ -136,6 +145,12 @@ def _next_url(request, cycle):
     return reverse("reviews:worklist", args=[cycle.pk])
 
 
+def _locked_message(cycle):
+    return _("この調査は「%(state)s」のため、保存できませんでした。何も保存していません。") % {
+        "state": cycle.get_state_display()
+    }
+
+
 @login_required
 def entry(request, cycle_id, number):
     cycle = roles.get_cycle(request, cycle_id)
@@ -146,6 +161,10 @@ def entry(request, cycle_id, number):
     form = StatusEntryForm(instance=entry) if can_edit else None
     conflict = None
     if request.method == "POST":
+        if not entry.cycle.entries_editable and roles.can_record(request.user, entry):
+            # Compiled while the form was open: the clerk is told so, not that they lack the right.
+            messages.error(request, _locked_message(entry.cycle))
+            return redirect(_next_url(request, cycle))
         roles.require(request, can_edit, "edit entry")
         form = StatusEntryForm(request.POST, instance=StatusEntry(pk=entry.pk))
         if form.is_valid():
@@ -155,11 +174,8 @@ def entry(request, cycle_id, number):
                 saved, changes = save_entry(
                     entry, values, request.user, form.cleaned_data["based_on_version"]
                 )
-            except EntryLocked:
-                messages.error(
-                    request,
-                    _("この調査は取りまとめ済みになったため、保存できませんでした。何も保存していません。"),
-                )
+            except EntryLocked as locked:
+                messages.error(request, _locked_message(locked.cycle))
                 return redirect(_next_url(request, cycle))
             except StaleEntry as stale:
                 conflict = stale
