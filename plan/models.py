@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from plan.eras import fiscal_year_label
+from plan.fields import LimitedTextField
 
 
 class Plan(models.Model):
@@ -26,10 +27,10 @@ class Plan(models.Model):
         on_delete=models.PROTECT,
         related_name="successor",
     )
-    purpose = models.TextField(_("計画の目的・重点"), blank=True)
-    achievements = models.TextField(_("主な成果"), blank=True)
-    progress_management = models.TextField(_("計画の進行管理"), blank=True)
-    table_notes = models.TextField(_("個別計画表の注記"), blank=True)
+    purpose = LimitedTextField(_("計画の目的・重点"), blank=True)
+    achievements = LimitedTextField(_("主な成果"), blank=True)
+    progress_management = LimitedTextField(_("計画の進行管理"), blank=True)
+    table_notes = LimitedTextField(_("個別計画表の注記"), blank=True)
 
     class Meta:
         verbose_name = _("情報化推進計画")
@@ -94,7 +95,7 @@ class PlanReference(models.Model):
     relation = models.CharField(_("関係"), max_length=20, choices=Relation.choices)
     name = models.CharField(_("名称"), max_length=200)
     period = models.CharField(_("期間"), max_length=100, blank=True)
-    description = models.TextField(_("説明"), blank=True)
+    description = LimitedTextField(_("説明"), blank=True)
 
     class Meta:
         verbose_name = _("計画の位置づけ")
@@ -166,7 +167,7 @@ class GlossaryTerm(models.Model):
     plan = models.ForeignKey(Plan, verbose_name=_("計画"), on_delete=models.CASCADE, related_name="glossary")
     order = models.PositiveSmallIntegerField(_("掲載順"))
     term = models.CharField(_("用語"), max_length=100)
-    definition = models.TextField(_("解説"))
+    definition = LimitedTextField(_("解説"))
 
     class Meta:
         verbose_name = _("用語解説")

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from initiatives.models import Achievement, Direction, Initiative, RoadmapCell, Stage
 from plan.eras import fiscal_year_label
+from plan.fields import LimitedTextField
 from plan.models import Plan
 
 
@@ -119,9 +120,9 @@ class ReviewCycle(models.Model):
         _("状態"), max_length=10, choices=CycleState.choices, default=CycleState.PREPARING
     )
     committee_date = models.DateField(_("情報システム委員会 審議日"), null=True, blank=True)
-    committee_comment = models.TextField(_("情報システム委員会の意見"), blank=True)
+    committee_comment = LimitedTextField(_("情報システム委員会の意見"), blank=True)
     headquarters_date = models.DateField(_("本部会議 審議日"), null=True, blank=True)
-    headquarters_comment = models.TextField(_("本部会議の意見"), blank=True)
+    headquarters_comment = LimitedTextField(_("本部会議の意見"), blank=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
 
     objects = ReviewCycleQuerySet.as_manager()
@@ -204,7 +205,7 @@ class CycleEvent(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("日時"), auto_now_add=True)
-    reason = models.TextField(_("理由・記録"), blank=True)
+    reason = LimitedTextField(_("理由・記録"), blank=True)
 
     class Meta:
         verbose_name = _("調査の経過")
@@ -261,8 +262,8 @@ class StatusEntry(models.Model):
     stage_reached = models.CharField(_("実施状況"), max_length=10, choices=StageReached.choices, blank=True)
     progress = models.CharField(_("進捗"), max_length=20, choices=Progress.choices, blank=True)
     achievement = models.CharField(_("達成状況"), max_length=10, choices=Achievement.choices, blank=True)
-    actions = models.TextField(_("取組内容"), blank=True)
-    issues = models.TextField(_("課題"), blank=True)
+    actions = LimitedTextField(_("取組内容"), blank=True)
+    issues = LimitedTextField(_("課題"), blank=True)
     direction = models.CharField(_("今後の方向性"), max_length=10, choices=Direction.choices, blank=True)
     kpi_name = models.CharField(_("指標（KPI）"), max_length=200, blank=True)
     kpi_unit = models.CharField(_("単位"), max_length=20, blank=True)

@@ -110,6 +110,9 @@ def cycle_action(request, cycle_id):
     form = CycleActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("操作を受け付けられませんでした。"))
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
         return redirect("reviews:worklist", cycle.pk)
     action = form.cleaned_data["action"]
     roles.require(request, roles.can_take(request.user, action), f"cycle action {action}")
@@ -280,7 +283,7 @@ def workbook_upload(request, cycle_id):
         confirm = SurveyConfirmForm(
             initial={
                 "department": department.pk,
-                "token": staging.stage(data),
+                "token": staging.stage(data, request.user, "survey"),
                 "file_name": upload.name[:255],
                 "numbers": ",".join(map(str, changed)),
             }
@@ -302,9 +305,9 @@ def workbook_confirm(request, cycle_id):
     department = roles.get_department(request, cycle, form.cleaned_data["department"])
     token = form.cleaned_data["token"]
     if refused := _refuse_when_locked(request, cycle):
-        staging.discard(token)
+        staging.discard(token, request.user, "survey")
         return refused
-    data = staging.fetch(token)
+    data = staging.fetch(token, request.user, "survey")
     if data is None:
         messages.error(
             request,
@@ -341,7 +344,7 @@ def workbook_confirm(request, cycle_id):
         )
         return redirect("reviews:worklist", cycle.pk)
     finally:
-        staging.discard(token)
+        staging.discard(token, request.user, "survey")
     messages.success(
         request,
         _("%(department)sの調査票を取り込み、%(count)d件の入力を保存しました。")
