@@ -6,6 +6,9 @@ from plan.eras import fiscal_year_label
 from plan.fields import LimitedTextField
 
 
+VIEW_DRAFT_PLAN = "plan.view_draft_plan"
+
+
 class Plan(models.Model):
     """A 情報化推進計画 of the city: the fifth one, and its predecessors as history."""
 
@@ -36,6 +39,8 @@ class Plan(models.Model):
         verbose_name = _("情報化推進計画")
         verbose_name_plural = _("情報化推進計画")
         ordering = ["ordinal"]
+        # Every role of the yearly survey has it (reviews/apps.py); a login without a role does not.
+        permissions = [("view_draft_plan", _("策定前の計画（案）を見る"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(first_fiscal_year__isnull=True)
@@ -62,6 +67,9 @@ class Plan(models.Model):
     def is_draft(self):
         """A plan not yet adopted (策定 empty), such as the next plan being drafted: not public."""
         return not self.adopted
+
+    def visible_to(self, user):
+        return not self.is_draft or user.has_perm(VIEW_DRAFT_PLAN)
 
     @property
     def basic_plan_header(self):
