@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from plan.eras import fiscal_year_label
 from plan.fields import LimitedTextField
 
-
 VIEW_DRAFT_PLAN = "plan.view_draft_plan"
 
 
