@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from initiatives.models import Initiative
-from reviews import final, publication
+from reviews import final, publication, report_files
 from reviews.models import CycleEvent, ReviewCycle, StatusEntry, TransitionError
 
 
@@ -50,7 +50,12 @@ def take_action(cycle, action, user, *, reason="", date=None, comment=""):
         if action == "publish":
             # The published result becomes the year's evaluation (in the plan's last year, its final one).
             # Not earlier: the plan pages and open data are public, and nothing unpublished may show there.
-            publication.freeze(locked, user)
+            try:
+                publication.freeze(locked, user)
+            except report_files.PdfTooLarge:
+                raise TransitionError(
+                    _("報告のPDFを作成できなかった（大きすぎるか時間がかかりすぎた）ため、公開していません。")
+                ) from None
             final.record_evaluations(locked)
         CycleEvent.objects.create(
             cycle=locked, from_state=from_state, to_state=to_state, user=user, reason=reason

@@ -357,3 +357,36 @@ class Publication(models.Model):
 
     def __str__(self):
         return self.report["title"]
+
+
+class PublishedFile(models.Model):
+    """One file of a published report, made once as it is published and served as stored, never remade:
+    a citizen's download costs no more than reading it."""
+
+    class Format(models.TextChoices):
+        HTML = "html", "HTML"
+        PDF = "pdf", "PDF"
+        XLSX = "xlsx", "Excel (xlsx)"
+        CSV = "csv", "CSV"
+        JSON = "json", "JSON"
+
+    publication = models.ForeignKey(
+        Publication, verbose_name=_("公開した報告"), on_delete=models.CASCADE, related_name="files"
+    )
+    format = models.CharField(_("形式"), max_length=4, choices=Format.choices)
+    content = models.BinaryField(_("内容"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    class Meta:
+        verbose_name = _("公開したファイル")
+        verbose_name_plural = _("公開したファイル")
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "format"], name="publishedfile_unique_format"),
+            models.CheckConstraint(
+                condition=Q(format__in=["html", "pdf", "xlsx", "csv", "json"]),
+                name="publishedfile_format_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.publication} ({self.format})"

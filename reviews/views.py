@@ -1,5 +1,3 @@
-import json
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +13,6 @@ from django_tables2 import RequestConfig
 from initiatives import staging
 from initiatives.importing import PlanImportError
 from initiatives.models import RoadmapCell
-from initiatives.open_data import open_data_csv
 from initiatives.spreadsheet import XLSX_CONTENT_TYPE
 from reviews import final, report_files, roles, workbooks
 from reviews.cycles import start_cycle, take_action
@@ -370,23 +367,12 @@ def report(request, cycle_id):
 def report_file(request, cycle_id, fmt):
     cycle = roles.get_cycle(request, cycle_id)
     roles.require(request, roles.can_read_all(request.user), "download report")
-    return report_file_response(cycle_report(cycle), fmt, f"report-{cycle.plan.ordinal}-{cycle.fiscal_year}")
-
-
-def report_file_response(data, fmt, stem, publication=None, open_data=None):
-    """One of the report's files: html (self-contained), pdf, xlsx; csv and json need the open data."""
-    if fmt == "pdf":
-        response = HttpResponse(report_files.report_pdf(data, publication), content_type="application/pdf")
-    elif fmt == "xlsx":
-        response = HttpResponse(report_files.report_xlsx(data), content_type=XLSX_CONTENT_TYPE)
-    elif fmt == "csv":
-        response = HttpResponse(open_data_csv(open_data), content_type="text/csv; charset=utf-8")
-    elif fmt == "json":
-        body = json.dumps(open_data, ensure_ascii=False, indent=2)
-        return HttpResponse(body, content_type="application/json; charset=utf-8")
-    else:
-        response = HttpResponse(
-            report_files.report_html(data, publication), content_type="text/html; charset=utf-8"
-        )
-    response["Content-Disposition"] = content_disposition_header(True, f"{stem}.{fmt}")
+    try:
+        content = report_files.report_file(cycle_report(cycle), fmt)
+    except report_files.PdfTooLarge:
+        context = {"cycle": cycle}
+        return render(request, "reviews/report_pdf_refused.html", context, status=503)
+    response = HttpResponse(content, content_type=report_files.FORMATS[fmt])
+    name = f"report-{cycle.plan.ordinal}-{cycle.fiscal_year}.{fmt}"
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
