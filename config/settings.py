@@ -128,7 +128,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = SPREADSHEET_MAX_BYTES + 1024 * 1024
 
 # A PDF made on request runs in a child process with these bounds (reviews/report_files.py): a report too
 # large for them is refused with a message rather than holding a web worker.
-REPORT_PDF_TIMEOUT = int(os.environ.get("REPORT_PDF_TIMEOUT", 60))
+REPORT_PDF_TIMEOUT = float(os.environ.get("REPORT_PDF_TIMEOUT", 60))
 REPORT_PDF_MAX_MEMORY = int(os.environ.get("REPORT_PDF_MAX_MEMORY_MB", 2048)) * 1024 * 1024
 REPORT_PDF_MAX_BYTES = int(os.environ.get("REPORT_PDF_MAX_MB", 50)) * 1024 * 1024
 
