@@ -55,8 +55,10 @@ class ContentSecurityPolicyMiddleware:
 class PrivateCacheMiddleware:
     """No shared cache (a proxy in the city network, a browser's disk) keeps a page meant for one person.
 
-    Applies to every response to a logged-in user, file downloads included, and to every response that
-    read the session or sets a cookie. Public pages and published files keep their own caching headers.
+    Applies to every response to a logged-in user, file downloads included, to every response that read
+    a visitor's session, and to every response that sets a cookie (a page with a form carries the
+    visitor's CSRF token). What an anonymous visitor without a session gets is the same for everyone, so
+    public files keep their own caching headers.
     """
 
     def __init__(self, get_response):
@@ -72,7 +74,7 @@ class PrivateCacheMiddleware:
     @staticmethod
     def is_private(request, response):
         session = getattr(request, "session", None)
-        if session is not None and session.accessed:
+        if session is not None and session.accessed and settings.SESSION_COOKIE_NAME in request.COOKIES:
             return True
         if response.cookies:
             return True
