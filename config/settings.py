@@ -150,7 +150,8 @@ DEVELOPMENT_ACCOUNTS_CAN_LOG_IN = DEBUG
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 10))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 30)))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# A success does not wipe the count: it would wipe an attacker's failures against the same user name too.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True

@@ -1,5 +1,6 @@
 """Repeated wrong passwords lock the account and the address out, in Japanese, until an administrator lifts it."""
 
+import datetime
 import io
 
 import pytest
@@ -9,6 +10,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.personas import make_user
 
@@ -92,13 +94,18 @@ def test_behind_the_citys_proxy_the_address_is_the_one_the_proxy_saw(client, cle
     assert same_pc.status_code == 429
 
 
-def test_a_successful_log_in_forgets_the_earlier_mistakes(client, clerk, settings):
+def test_the_lock_lifts_by_itself_after_the_lockout_time(client, clerk):
+    fail(client, "shokuin", 20)
+    # Thirty-one minutes later, as far as the recorded attempts are concerned.
+    AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(minutes=31))
+    assert log_in(client, "shokuin", "test-password").status_code == 302
+
+
+def test_the_users_own_log_in_elsewhere_does_not_wipe_an_attackers_count(client, clerk, settings):
     settings.AXES_FAILURE_LIMIT = 3
-    fail(client, "shokuin", 2)
-    assert log_in(client, "shokuin", "test-password").status_code == 302
-    client.logout()
-    fail(client, "shokuin", 2)
-    assert log_in(client, "shokuin", "test-password").status_code == 302
+    fail(client, "shokuin", 2, REMOTE_ADDR="192.0.2.66")
+    assert log_in(Client(), "shokuin", "test-password", REMOTE_ADDR="10.0.0.5").status_code == 302
+    assert fail(client, "shokuin", 1, REMOTE_ADDR="192.0.2.66")[0].status_code == 429
 
 
 def test_an_administrator_sees_the_lock_out_in_japanese_and_lifts_it_by_deleting_it(
