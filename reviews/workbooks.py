@@ -547,7 +547,9 @@ def apply_survey(cycle, department, rows, numbers, user, file_name=""):
     Each row is saved against the version its workbook was made from, so if anyone saved one of these
     entries since, StaleEntry rolls back every row. Returns the rows written.
     """
-    chosen = [r for r in rows if r.number in numbers]
+    # In the entries' key order, as every writer takes them: two uploads racing over the same entries then
+    # queue up on PostgreSQL instead of deadlocking.
+    chosen = sorted((r for r in rows if r.number in numbers), key=lambda r: r.entry.pk)
     with transaction.atomic():
         for row in chosen:
             save_entry(
