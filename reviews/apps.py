@@ -13,7 +13,7 @@ class ReviewsConfig(AppConfig):
 
 
 def ensure_role_groups(**kwargs):
-    """The four roles exist as groups on every database; administrators may manage users and plan data."""
+    """The four roles exist as groups on every database; administrators may manage users and plan data and lift log-in lock-outs (axes)."""
     from django.contrib.auth.models import Group, Permission
 
     from reviews.roles import Role
@@ -25,6 +25,6 @@ def ensure_role_groups(**kwargs):
         if role == Role.ADMIN:
             group.permissions.set(
                 Permission.objects.filter(
-                    content_type__app_label__in=["auth", "plan", "initiatives", "reviews"]
+                    content_type__app_label__in=["auth", "axes", "plan", "initiatives", "reviews"]
                 )
             )
