@@ -29,14 +29,16 @@ setup: run-packages deps
 	$(MANAGE) load_seed
 	$(MANAGE) create_dev_users
 
+# Debian's own Python, whose pip installs into /usr/local/bin (a pyenv or venv python3 would put uv elsewhere).
+SYSTEM_PYTHON := $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)
 # uv goes where every new terminal looks (/usr/local/bin), so that the README's `uv run …` commands work
 # as typed; pip's --user directory (~/.local/bin) is not on a new terminal's PATH on Debian.
 deps:
 	@if ! command -v uv >/dev/null 2>&1; then \
 		echo "==> installing uv into /usr/local/bin"; \
-		python3 -m pip --version >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-pip; }; \
-		$(SUDO) python3 -m pip install --quiet --root-user-action=ignore --ignore-installed uv 2>/dev/null \
-			|| $(SUDO) python3 -m pip install --quiet --root-user-action=ignore --ignore-installed --break-system-packages uv; \
+		$(SYSTEM_PYTHON) -m pip --version >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-pip; }; \
+		$(SUDO) $(SYSTEM_PYTHON) -m pip install --quiet --root-user-action=ignore --ignore-installed uv 2>/dev/null \
+			|| $(SUDO) $(SYSTEM_PYTHON) -m pip install --quiet --root-user-action=ignore --ignore-installed --break-system-packages uv; \
 	fi
 	$(UV) sync --frozen --quiet
 
