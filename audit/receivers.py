@@ -41,9 +41,8 @@ def on_admin_log_entry(sender, instance, created, raw=False, **kwargs):
         return  # a backup being restored, not a change made now
     with translation.override(settings.LANGUAGE_CODE):
         message = instance.get_change_message()
-    detail = ADMIN_FLAGS.get(instance.action_flag, str(instance.action_flag))
-    if message:
-        detail = f"{detail}: {message}"
+    # The admin's message says what changed ("課名 を変更しました。"); a deletion has none.
+    detail = message or ADMIN_FLAGS.get(instance.action_flag, str(instance.action_flag))
     record(AuditAction.ADMIN_CHANGE, user=instance.user, obj=instance, detail=detail)
 
 

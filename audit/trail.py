@@ -39,7 +39,7 @@ def target_of(obj):
     if isinstance(obj, LogEntry):
         content_type = obj.content_type
         label = f"{content_type.app_label}.{content_type.model}" if content_type else ""
-        return label, obj.object_id or "", obj.object_repr
+        return label, str(obj.object_id or ""), obj.object_repr
     return obj._meta.label_lower, str(obj.pk), str(obj)
 
 
