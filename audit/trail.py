@@ -14,6 +14,9 @@ from audit.models import AuditEvent
 
 logger = logging.getLogger("audit")
 
+# Details are written by the code, but carry what a user sent (a path, a file name): bounded all the same.
+DETAIL_MAX_LENGTH = 2000
+
 _current_request = contextvars.ContextVar("audit_current_request", default=None)
 
 
@@ -72,7 +75,7 @@ def record(action, *, request=None, user=None, username=None, obj=None, detail="
         object_type=object_type,
         object_id=_clip(object_id, AuditEvent._meta.get_field("object_id").max_length),
         object_repr=_clip(object_repr, AuditEvent._meta.get_field("object_repr").max_length),
-        detail=detail,
+        detail=_clip(str(detail), DETAIL_MAX_LENGTH),
     )
     logger.info(
         "%s user=%s ip=%s object=%s:%s %s",

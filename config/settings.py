@@ -85,6 +85,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A writing transaction takes the database's write lock when it begins, not at its first write: two
+    # saves then queue up (for up to 20 s) instead of one failing with "database is locked" midway.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -125,6 +129,12 @@ SPREADSHEET_MAX_UNCOMPRESSED_BYTES = int(
 SPREADSHEET_MAX_RATIO = int(os.environ.get("SPREADSHEET_MAX_RATIO", 100))
 SPREADSHEET_MAX_ENTRIES = int(os.environ.get("SPREADSHEET_MAX_ENTRIES", 500))
 DATA_UPLOAD_MAX_MEMORY_SIZE = SPREADSHEET_MAX_BYTES + 1024 * 1024
+
+# A PDF made on request runs in a child process with these bounds (reviews/report_files.py): a report too
+# large for them is refused with a message rather than holding a web worker.
+REPORT_PDF_TIMEOUT = int(os.environ.get("REPORT_PDF_TIMEOUT", 60))
+REPORT_PDF_MAX_MEMORY = int(os.environ.get("REPORT_PDF_MAX_MEMORY_MB", 2048)) * 1024 * 1024
+REPORT_PDF_MAX_BYTES = int(os.environ.get("REPORT_PDF_MAX_MB", 50)) * 1024 * 1024
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reviews:cycle_list"

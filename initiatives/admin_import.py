@@ -40,7 +40,11 @@ def import_view(model_admin, request):
             context.update(form=form, errors=exc.messages, file_name=upload.name)
             return TemplateResponse(request, "admin/initiatives/import.html", context, status=400)
         confirm = PlanImportConfirmForm(
-            initial={"plan": plan.pk, "token": staging.stage(data), "file_name": upload.name[:255]}
+            initial={
+                "plan": plan.pk,
+                "token": staging.stage(data, request.user, "plan"),
+                "file_name": upload.name[:255],
+            }
         )
         context.update(plan=plan, result=result, confirm_form=confirm, file_name=upload.name)
         return TemplateResponse(request, "admin/initiatives/import_preview.html", context)
@@ -58,7 +62,7 @@ def import_confirm_view(model_admin, request):
         )
         return redirect("admin:initiatives_initiative_import")
     plan, token = form.cleaned_data["plan"], form.cleaned_data["token"]
-    data = staging.fetch(token)
+    data = staging.fetch(token, request.user, "plan")
     if data is None:
         messages.error(
             request,
@@ -81,7 +85,7 @@ def import_confirm_view(model_admin, request):
             messages.error(request, message)
         return redirect("admin:initiatives_initiative_import")
     finally:
-        staging.discard(token)
+        staging.discard(token, request.user, "plan")
     logger.info(
         "plan import by %s: plan %s, file %s: %s",
         request.user.get_username(),

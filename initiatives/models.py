@@ -4,6 +4,7 @@ from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from plan.fields import LimitedTextField
 from plan.models import Goal, Plan
 
 
@@ -91,7 +92,7 @@ class Initiative(models.Model):
     number = models.PositiveSmallIntegerField(_("項番"))
     name = models.CharField(_("個別計画名"), max_length=200)
     is_new = models.BooleanField(_("新規"), default=False, help_text=_("計画書で《新規》と記された個別計画"))
-    description = models.TextField(_("計画内容"), blank=True)
+    description = LimitedTextField(_("計画内容"), blank=True)
     basic_plan_section = models.CharField(_("第五次基本計画"), max_length=100, blank=True)
     public_private_data = models.BooleanField(_("官民データ活用"), default=False)
     municipal_dx = models.BooleanField(_("自治体DX"), default=False)
@@ -118,7 +119,7 @@ class Initiative(models.Model):
         related_name="carried_into",
         blank=True,
     )
-    source_note = models.TextField(
+    source_note = LimitedTextField(
         _("出典に関する注記"), blank=True, help_text=_("計画書からの読み取りで判断を要した点")
     )
 
@@ -192,7 +193,7 @@ class Evaluation(models.Model):
         Initiative, verbose_name=_("個別計画"), on_delete=models.CASCADE, related_name="evaluations"
     )
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
-    actions = models.TextField(_("取組内容"), blank=True)
+    actions = LimitedTextField(_("取組内容"), blank=True)
     achievement = models.CharField(_("達成状況"), max_length=10, choices=Achievement.choices)
     direction = models.CharField(_("今後の方向性"), max_length=10, choices=Direction.choices)
 

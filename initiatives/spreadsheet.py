@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from initiatives.importing import InitiativeRow, PlanImportError
-from initiatives.models import Achievement, Department, Direction, Initiative, Stage
+from initiatives.models import Achievement, Department, Direction, Evaluation, Initiative, Stage
 from plan.eras import fiscal_year_label, parse_fiscal_year, wareki
 from plan.models import Plan
 
@@ -290,9 +290,11 @@ def _header_year(value):
 TEXT_FIELDS = ("name", "description", "basic_plan_section", "actions", "department")
 LENGTH_LIMITS = {
     "name": Initiative._meta.get_field("name"),
+    "description": Initiative._meta.get_field("description"),
     "basic_plan_section": Initiative._meta.get_field("basic_plan_section"),
     "department": Department._meta.get_field("name"),
 }
+ACTIONS_FIELD = Evaluation._meta.get_field("actions")
 
 
 def read_plan_workbook(data, plan):
@@ -477,8 +479,10 @@ def _read_row(row_no, number, fields, marks, layout, plan):
                 row.evaluations.append(evaluation)
     if "department" in fields:
         row.department = cell_text(fields["department"])
-    for field, model_field in LENGTH_LIMITS.items():
-        value = getattr(row, field)
+    texts = {field: getattr(row, field) for field in LENGTH_LIMITS}
+    texts["actions"] = row.evaluations[-1]["actions"] if row.evaluations else None
+    for field, value in texts.items():
+        model_field = LENGTH_LIMITS.get(field, ACTIONS_FIELD)
         if value and len(value) > model_field.max_length:
             errors.append(
                 _("%(where)s: %(length)d文字あります。%(limit)d文字以内にしてください。")

@@ -6,23 +6,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from initiatives.models import Initiative
 from initiatives.open_data import plan_to_csv, plan_to_dict
 from initiatives.spreadsheet import XLSX_CONTENT_TYPE, write_plan_workbook
-from plan.models import Plan
+from plan.models import VIEW_DRAFT_PLAN, Plan
 
 
 def _plan(request, ordinal):
-    """The plan, if the request may see it: a draft is for logged-in staff only, until the city adopts it."""
+    """The plan, if the request may see it: a draft is for users with a role only, until the city adopts it."""
     plan = get_object_or_404(
         Plan.objects.select_related("predecessor").prefetch_related("goals", "references", "review_steps"),
         ordinal=ordinal,
     )
-    if plan.is_draft and not request.user.is_authenticated:
+    if not plan.visible_to(request.user):
         raise Http404("No such plan.")
     return plan
 
 
 def _listed_plans(request):
     plans = Plan.objects.filter(initiatives__isnull=False).distinct().order_by("ordinal")
-    return plans if request.user.is_authenticated else plans.exclude(adopted="")
+    return plans if request.user.has_perm(VIEW_DRAFT_PLAN) else plans.exclude(adopted="")
 
 
 def home(request):
@@ -47,12 +47,8 @@ def plan_table(request, ordinal):
                 "initiative": initiative,
                 "roadmap": [cells.get(year) for year in plan.fiscal_years],
                 "evaluation": evaluations.get(plan.last_fiscal_year),
-                # A draft next plan is not public: its initiatives are not named to anonymous readers.
-                "carried_into": [
-                    n
-                    for n in initiative.carried_into.all()
-                    if request.user.is_authenticated or not n.plan.is_draft
-                ],
+                # A draft next plan is not public: its initiatives are named only to users with a role.
+                "carried_into": [n for n in initiative.carried_into.all() if n.plan.visible_to(request.user)],
             }
         )
     has_roadmap = any(any(r["roadmap"]) for r in rows)

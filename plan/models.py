@@ -3,6 +3,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from plan.eras import fiscal_year_label
+from plan.fields import LimitedTextField
+
+VIEW_DRAFT_PLAN = "plan.view_draft_plan"
 
 
 class Plan(models.Model):
@@ -26,15 +29,17 @@ class Plan(models.Model):
         on_delete=models.PROTECT,
         related_name="successor",
     )
-    purpose = models.TextField(_("計画の目的・重点"), blank=True)
-    achievements = models.TextField(_("主な成果"), blank=True)
-    progress_management = models.TextField(_("計画の進行管理"), blank=True)
-    table_notes = models.TextField(_("個別計画表の注記"), blank=True)
+    purpose = LimitedTextField(_("計画の目的・重点"), blank=True)
+    achievements = LimitedTextField(_("主な成果"), blank=True)
+    progress_management = LimitedTextField(_("計画の進行管理"), blank=True)
+    table_notes = LimitedTextField(_("個別計画表の注記"), blank=True)
 
     class Meta:
         verbose_name = _("情報化推進計画")
         verbose_name_plural = _("情報化推進計画")
         ordering = ["ordinal"]
+        # Every role of the yearly survey has it (reviews/apps.py); a login without a role does not.
+        permissions = [("view_draft_plan", _("策定前の計画（案）を見る"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(first_fiscal_year__isnull=True)
@@ -61,6 +66,9 @@ class Plan(models.Model):
     def is_draft(self):
         """A plan not yet adopted (策定 empty), such as the next plan being drafted: not public."""
         return not self.adopted
+
+    def visible_to(self, user):
+        return not self.is_draft or user.has_perm(VIEW_DRAFT_PLAN)
 
     @property
     def basic_plan_header(self):
@@ -94,7 +102,7 @@ class PlanReference(models.Model):
     relation = models.CharField(_("関係"), max_length=20, choices=Relation.choices)
     name = models.CharField(_("名称"), max_length=200)
     period = models.CharField(_("期間"), max_length=100, blank=True)
-    description = models.TextField(_("説明"), blank=True)
+    description = LimitedTextField(_("説明"), blank=True)
 
     class Meta:
         verbose_name = _("計画の位置づけ")
@@ -166,7 +174,7 @@ class GlossaryTerm(models.Model):
     plan = models.ForeignKey(Plan, verbose_name=_("計画"), on_delete=models.CASCADE, related_name="glossary")
     order = models.PositiveSmallIntegerField(_("掲載順"))
     term = models.CharField(_("用語"), max_length=100)
-    definition = models.TextField(_("解説"))
+    definition = LimitedTextField(_("解説"))
 
     class Meta:
         verbose_name = _("用語解説")

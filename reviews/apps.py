@@ -20,8 +20,10 @@ def ensure_role_groups(**kwargs):
 
     from reviews.roles import Role
 
+    view_draft = Permission.objects.get(content_type__app_label="plan", codename="view_draft_plan")
     for role in Role:
         group, _created = Group.objects.get_or_create(name=role.value)
+        group.permissions.add(view_draft)
         if role == Role.ADMIN:
             group.permissions.set(
                 Permission.objects.filter(

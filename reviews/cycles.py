@@ -1,13 +1,13 @@
 """Opening a review cycle and moving it through the city's steps, each recorded with who, when and why."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from audit.models import AuditAction
 from audit.trail import record
 from initiatives.models import Initiative
-from reviews import final, publication
+from reviews import final, publication, report_files
 from reviews.models import CycleEvent, ReviewCycle, StatusEntry, TransitionError
 
 
@@ -18,7 +18,12 @@ def start_cycle(plan, fiscal_year, user):
             _("%(year)d年度は%(plan)sの計画期間にありません。") % {"year": fiscal_year, "plan": plan.title}
         )
     with transaction.atomic():
-        cycle = ReviewCycle.objects.create(plan=plan, fiscal_year=fiscal_year)
+        try:
+            with transaction.atomic():
+                cycle = ReviewCycle.objects.create(plan=plan, fiscal_year=fiscal_year)
+        except IntegrityError:
+            # Two administrators created the same year's survey at once; the unique constraint kept one.
+            raise TransitionError(_("この計画のこの年度の調査はすでにあります。")) from None
         entries = [StatusEntry(cycle=cycle, initiative=i) for i in Initiative.objects.for_plan(plan)]
         bulk_create_with_history(
             entries, StatusEntry, default_user=user, default_change_reason=_("調査の作成")
@@ -48,7 +53,12 @@ def take_action(cycle, action, user, *, reason="", date=None, comment=""):
         if action == "publish":
             # The published result becomes the year's evaluation (in the plan's last year, its final one).
             # Not earlier: the plan pages and open data are public, and nothing unpublished may show there.
-            published = publication.freeze(locked, user)
+            try:
+                published = publication.freeze(locked, user)
+            except report_files.PdfTooLarge:
+                raise TransitionError(
+                    _("報告のPDFを作成できなかった（大きすぎるか時間がかかりすぎた）ため、公開していません。")
+                ) from None
             final.record_evaluations(locked, user)
             record(AuditAction.PUBLICATION, user=user, obj=published, detail=str(locked))
         CycleEvent.objects.create(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from reviews.models import CycleState, StatusEntry
+from reviews.models import CycleState, ReviewCycle, StatusEntry
 
 
 @dataclass
@@ -42,6 +42,10 @@ def changes_between(old, new, names=StatusEntry.EDITABLE_FIELDS):
 class EntryLocked(Exception):
     """The cycle was compiled (or not yet opened) by the time the save reached the database."""
 
+    def __init__(self, cycle):
+        self.cycle = cycle
+        super().__init__(f"cycle {cycle.pk} is {cycle.state}")
+
 
 class StaleEntry(Exception):
     """Someone saved the entry after the user's copy was made."""
@@ -56,17 +60,21 @@ def save_entry(entry, values, user, based_on_version, reason=""):
     """Write values to the entry if it is still at based_on_version; raise StaleEntry otherwise,
     and EntryLocked if its cycle is no longer open for entry.
 
-    The version is claimed with one conditional UPDATE, which both databases run atomically, so of two
-    people saving at once exactly one wins. Returns the changes written (empty if nothing changed).
+    Of any number of people saving one version at once, exactly one wins. Returns the changes written
+    (empty if nothing changed).
     """
     with transaction.atomic():
-        # The cycle's state is part of the claim: a save racing the compile step cannot slip in after it.
-        claimed = StatusEntry.objects.filter(
-            pk=entry.pk, version=based_on_version, cycle__state=CycleState.SURVEYING
-        ).update(version=based_on_version + 1)
+        # First hold the cycle's state until commit: the compile step locks the cycle row for update, so it
+        # waits for saves in flight, and a save arriving after it sees the new state.
+        if not CycleState(ReviewCycle.objects.hold_state(entry.cycle_id)).entries_editable:
+            raise EntryLocked(ReviewCycle.objects.get(pk=entry.cycle_id))
+        # The claim filters on the entry's own columns only. A filter through the cycle would be compiled
+        # to a subquery, which PostgreSQL does not re-check after waiting for the row lock, and two
+        # writers could both claim one version.
+        claimed = StatusEntry.objects.filter(pk=entry.pk, version=based_on_version).update(
+            version=based_on_version + 1
+        )
         current = StatusEntry.objects.select_related("initiative", "cycle").get(pk=entry.pk)
-        if not current.cycle.entries_editable:
-            raise EntryLocked(current.cycle.get_state_display())
         if not claimed:
             seen = current.history.filter(version=based_on_version).order_by("-history_id").first()
             raise StaleEntry(current, changes_between(seen or StatusEntry(), current))

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from plan.eras import fiscal_year_label
+from plan.fields import LimitedTextFormField
 from plan.models import Plan
 from reviews.models import ReviewCycle, StatusEntry
 
@@ -34,8 +35,8 @@ class CycleCreateForm(forms.Form):
 class CycleActionForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, a) for a in ReviewCycle.TRANSITIONS], widget=forms.HiddenInput)
     date = forms.DateField(label=_("審議日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    comment = forms.CharField(label=_("意見"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    reason = forms.CharField(label=_("理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = LimitedTextFormField(label=_("意見"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = LimitedTextFormField(label=_("理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class StatusEntryForm(forms.ModelForm):

@@ -5,13 +5,14 @@
 """
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from initiatives.models import Achievement, Direction, Initiative, RoadmapCell, Stage
 from plan.eras import fiscal_year_label
+from plan.fields import LimitedTextField
 from plan.models import Plan
 
 
@@ -92,6 +93,23 @@ class ReviewCycleQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("plan").order_by("-fiscal_year", "-plan__ordinal")
 
+    def hold_state(self, pk):
+        """The cycle's state, held until the transaction ends: a step that locks the cycle for update
+        (reviews.cycles.take_action) waits until then.
+
+        PostgreSQL: a shared row lock, so saves in one cycle do not wait for each other. Django has no
+        select_for_share, hence the SQL. SQLite runs one writing transaction at a time (IMMEDIATE
+        transactions, config/settings.py), which holds the state as well.
+        """
+        if connection.vendor != "postgresql":
+            return self.filter(pk=pk).values_list("state", flat=True).get()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT state FROM {self.model._meta.db_table} WHERE id = %s FOR SHARE", [pk])
+            row = cursor.fetchone()
+        if row is None:
+            raise self.model.DoesNotExist
+        return row[0]
+
 
 class ReviewCycle(models.Model):
     """達成状況調査 令和N年度: the survey of every initiative of a plan for one fiscal year."""
@@ -102,9 +120,9 @@ class ReviewCycle(models.Model):
         _("状態"), max_length=10, choices=CycleState.choices, default=CycleState.PREPARING
     )
     committee_date = models.DateField(_("情報システム委員会 審議日"), null=True, blank=True)
-    committee_comment = models.TextField(_("情報システム委員会の意見"), blank=True)
+    committee_comment = LimitedTextField(_("情報システム委員会の意見"), blank=True)
     headquarters_date = models.DateField(_("本部会議 審議日"), null=True, blank=True)
-    headquarters_comment = models.TextField(_("本部会議の意見"), blank=True)
+    headquarters_comment = LimitedTextField(_("本部会議の意見"), blank=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
 
     objects = ReviewCycleQuerySet.as_manager()
@@ -187,7 +205,7 @@ class CycleEvent(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("日時"), auto_now_add=True)
-    reason = models.TextField(_("理由・記録"), blank=True)
+    reason = LimitedTextField(_("理由・記録"), blank=True)
 
     class Meta:
         verbose_name = _("調査の経過")
@@ -244,8 +262,8 @@ class StatusEntry(models.Model):
     stage_reached = models.CharField(_("実施状況"), max_length=10, choices=StageReached.choices, blank=True)
     progress = models.CharField(_("進捗"), max_length=20, choices=Progress.choices, blank=True)
     achievement = models.CharField(_("達成状況"), max_length=10, choices=Achievement.choices, blank=True)
-    actions = models.TextField(_("取組内容"), blank=True)
-    issues = models.TextField(_("課題"), blank=True)
+    actions = LimitedTextField(_("取組内容"), blank=True)
+    issues = LimitedTextField(_("課題"), blank=True)
     direction = models.CharField(_("今後の方向性"), max_length=10, choices=Direction.choices, blank=True)
     kpi_name = models.CharField(_("指標（KPI）"), max_length=200, blank=True)
     kpi_unit = models.CharField(_("単位"), max_length=20, blank=True)
@@ -339,3 +357,36 @@ class Publication(models.Model):
 
     def __str__(self):
         return self.report["title"]
+
+
+class PublishedFile(models.Model):
+    """One file of a published report, made once as it is published and served as stored, never remade:
+    a citizen's download costs no more than reading it."""
+
+    class Format(models.TextChoices):
+        HTML = "html", "HTML"
+        PDF = "pdf", "PDF"
+        XLSX = "xlsx", "Excel (xlsx)"
+        CSV = "csv", "CSV"
+        JSON = "json", "JSON"
+
+    publication = models.ForeignKey(
+        Publication, verbose_name=_("公開した報告"), on_delete=models.CASCADE, related_name="files"
+    )
+    format = models.CharField(_("形式"), max_length=4, choices=Format.choices)
+    content = models.BinaryField(_("内容"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    class Meta:
+        verbose_name = _("公開したファイル")
+        verbose_name_plural = _("公開したファイル")
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "format"], name="publishedfile_unique_format"),
+            models.CheckConstraint(
+                condition=Q(format__in=["html", "pdf", "xlsx", "csv", "json"]),
+                name="publishedfile_format_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.publication} ({self.format})"

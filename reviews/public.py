@@ -1,9 +1,14 @@
 """The published reports, for anyone who reaches the application: no login, nothing unpublished."""
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import content_disposition_header
 
-from reviews.models import Publication
-from reviews.views import report_file_response
+from reviews import report_files
+from reviews.models import Publication, PublishedFile
+
+PUBLISHED_MAX_AGE = 24 * 60 * 60
 
 
 def _publication(ordinal, year):
@@ -27,11 +32,24 @@ def published_report(request, ordinal, year):
 
 
 def published_file(request, ordinal, year, fmt):
-    publication = _publication(ordinal, year)
-    return report_file_response(
-        publication.report,
-        fmt,
-        f"進捗状況報告_第{ordinal}次計画_{year}",
-        publication=publication,
-        open_data=publication.open_data,
+    """A published file as stored at publication: the same bytes for everyone, for as long as it is public."""
+    stored = get_object_or_404(
+        PublishedFile.objects.only("sha256", "format"),
+        publication__cycle__plan__ordinal=ordinal,
+        publication__cycle__fiscal_year=year,
+        format=fmt,
     )
+    etag = f'"{stored.sha256}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        content = PublishedFile.objects.values_list("content", flat=True).get(pk=stored.pk)
+        response = HttpResponse(bytes(content), content_type=report_files.FORMATS[fmt])
+        if fmt != "json":
+            name = f"進捗状況報告_第{ordinal}次計画_{year}.{fmt}"
+            response["Content-Disposition"] = content_disposition_header(True, name)
+        else:
+            response["Access-Control-Allow-Origin"] = "*"
+    response["ETag"] = etag
+    # A published file never changes: any cache, a browser's or the city's proxy, may keep it for a day.
+    patch_cache_control(response, public=True, max_age=PUBLISHED_MAX_AGE)
+    return response

@@ -4,8 +4,11 @@ The city website lives outside the closed network, so publication is a set of se
 (HTML, PDF, xlsx, CSV, JSON) that staff carry to the website's CMS, plus the public pages here.
 """
 
+import hashlib
+
 from initiatives.open_data import plan_to_dict
-from reviews.models import Publication
+from reviews import report_files
+from reviews.models import Publication, PublishedFile
 from reviews.reports import cycle_report
 
 
@@ -31,8 +34,24 @@ def cycle_open_data(cycle, report):
 
 
 def freeze(cycle, user):
-    """The snapshot taken as the cycle is published (reviews.cycles.take_action "publish")."""
+    """The snapshot taken as the cycle is published (reviews.cycles.take_action "publish"), with its files.
+
+    Raises PdfTooLarge if the PDF cannot be made within its bounds; the caller's transaction then publishes
+    nothing.
+    """
     report = cycle_report(cycle)
-    return Publication.objects.create(
+    publication = Publication.objects.create(
         cycle=cycle, published_by=user, report=report, open_data=cycle_open_data(cycle, report)
     )
+    store_files(publication, PublishedFile)
+    return publication
+
+
+def store_files(publication, file_model):
+    """Every format of the publication's report, stored. file_model: PublishedFile, or its historical model
+    in the migration that made the files of reports published before files were stored."""
+    for fmt in report_files.FORMATS:
+        content = report_files.report_file(publication.report, fmt, publication.open_data)
+        file_model.objects.create(
+            publication=publication, format=fmt, content=content, sha256=hashlib.sha256(content).hexdigest()
+        )

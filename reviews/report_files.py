@@ -3,13 +3,30 @@
 All three are drawn from the report data of reviews/reports.py, so they carry the same numbers.
 """
 
+import json
+import logging
+import resource
+import subprocess
+import sys
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from initiatives.spreadsheet import CENTER, HEADER_FILL, WRAP, print_a4_landscape, workbook_bytes, write_cell
+from initiatives.open_data import open_data_csv
+from initiatives.spreadsheet import (
+    CENTER,
+    HEADER_FILL,
+    WRAP,
+    XLSX_CONTENT_TYPE,
+    print_a4_landscape,
+    workbook_bytes,
+    write_cell,
+)
+
+logger = logging.getLogger(__name__)
 
 REPORT_CSS = settings.BASE_DIR / "static" / "css" / "report.css"
 
@@ -26,21 +43,70 @@ TABLE_COLUMNS = [
 ]
 
 
-def report_html(report, publication=None):
+FORMATS = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "xlsx": XLSX_CONTENT_TYPE,
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+}
+
+
+def report_file(report, fmt, open_data=None):
+    """The report as the bytes of one format; csv and json are the open data that goes with it."""
+    if fmt == "html":
+        return report_html(report).encode("utf-8")
+    if fmt == "pdf":
+        return report_pdf(report)
+    if fmt == "xlsx":
+        return report_xlsx(report)
+    if fmt == "csv":
+        return open_data_csv(open_data).encode("utf-8")
+    if fmt == "json":
+        return json.dumps(open_data, ensure_ascii=False, indent=2).encode("utf-8")
+    raise ValueError(fmt)
+
+
+def report_html(report):
     """A standalone HTML document: the form staff carry to the city website's CMS, and the PDF's source."""
-    context = {
-        "report": report,
-        "publication": publication,
-        "report_css": REPORT_CSS.read_text(encoding="utf-8"),
-    }
+    context = {"report": report, "report_css": REPORT_CSS.read_text(encoding="utf-8")}
     return render_to_string("reviews/report_document.html", context)
 
 
-def report_pdf(report, publication=None):
-    # Imported here: WeasyPrint loads Pango, which only the PDF needs.
-    from weasyprint import HTML
+class PdfTooLarge(Exception):
+    """The PDF took longer, more memory or more bytes than the settings allow."""
 
-    return HTML(string=report_html(report, publication)).write_pdf()
+
+def report_pdf(report):
+    return render_pdf(report_html(report))
+
+
+def render_pdf(html):
+    """WeasyPrint in a child process, bounded by REPORT_PDF_TIMEOUT (seconds), REPORT_PDF_MAX_MEMORY (bytes of
+    address space) and REPORT_PDF_MAX_BYTES (size of the PDF); PdfTooLarge when it overruns any of them."""
+    limit = settings.REPORT_PDF_MAX_MEMORY
+
+    def limit_memory():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "reviews.pdf_worker", str(settings.REPORT_PDF_MAX_BYTES)],
+            input=html.encode("utf-8"),
+            capture_output=True,
+            timeout=settings.REPORT_PDF_TIMEOUT,
+            preexec_fn=limit_memory,
+            cwd=settings.BASE_DIR,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise PdfTooLarge("timeout") from None
+    if done.returncode != 0:
+        logger.warning(
+            "PDF not made: exit %s: %s", done.returncode, done.stderr.decode(errors="replace")[-500:]
+        )
+        raise PdfTooLarge(f"exit {done.returncode}")
+    return done.stdout
 
 
 def report_xlsx(report):

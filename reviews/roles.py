@@ -81,12 +81,15 @@ def can_take(user, action):
     return is_admin(user) if who == "admin" else can_compile(user)
 
 
-def can_edit_entry(user, entry):
-    if not entry.cycle.entries_editable:
-        return False
+def can_record(user, entry):
+    """Whether the entry is the user's to record, whatever the cycle's state."""
     if can_record_all(user):
         return True
     return Role.DEPARTMENT in roles_of(user) and entry.initiative.department_id in department_ids(user)
+
+
+def can_edit_entry(user, entry):
+    return entry.cycle.entries_editable and can_record(user, entry)
 
 
 def can_use_department(user, department):

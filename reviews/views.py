@@ -1,5 +1,3 @@
-import json
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,7 +13,6 @@ from django_tables2 import RequestConfig
 from initiatives import staging
 from initiatives.importing import PlanImportError
 from initiatives.models import RoadmapCell
-from initiatives.open_data import open_data_csv
 from initiatives.spreadsheet import XLSX_CONTENT_TYPE
 from reviews import final, report_files, roles, workbooks
 from reviews.cycles import start_cycle, take_action
@@ -55,7 +52,16 @@ def cycle_create(request):
     if not form.is_valid():
         cycles = ReviewCycle.objects.for_list()
         return render(request, "reviews/cycle_list.html", {"cycles": cycles, "form": form}, status=400)
-    cycle = start_cycle(form.cleaned_data["plan"], form.cleaned_data["fiscal_year"], request.user)
+    try:
+        cycle = start_cycle(form.cleaned_data["plan"], form.cleaned_data["fiscal_year"], request.user)
+    except TransitionError as exc:
+        form.add_error("fiscal_year", str(exc))
+        return render(
+            request,
+            "reviews/cycle_list.html",
+            {"cycles": ReviewCycle.objects.for_list(), "form": form},
+            status=400,
+        )
     messages.success(request, _("%(cycle)sを作成しました（準備中）。") % {"cycle": cycle.title})
     return redirect("reviews:worklist", cycle.pk)
 
@@ -101,6 +107,9 @@ def cycle_action(request, cycle_id):
     form = CycleActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("操作を受け付けられませんでした。"))
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
         return redirect("reviews:worklist", cycle.pk)
     action = form.cleaned_data["action"]
     roles.require(request, roles.can_take(request.user, action), f"cycle action {action}")
@@ -136,6 +145,12 @@ def _next_url(request, cycle):
     return reverse("reviews:worklist", args=[cycle.pk])
 
 
+def _locked_message(cycle):
+    return _("この調査は「%(state)s」のため、保存できませんでした。何も保存していません。") % {
+        "state": cycle.get_state_display()
+    }
+
+
 @login_required
 def entry(request, cycle_id, number):
     cycle = roles.get_cycle(request, cycle_id)
@@ -146,6 +161,10 @@ def entry(request, cycle_id, number):
     form = StatusEntryForm(instance=entry) if can_edit else None
     conflict = None
     if request.method == "POST":
+        if not entry.cycle.entries_editable and roles.can_record(request.user, entry):
+            # Compiled while the form was open: the clerk is told so, not that they lack the right.
+            messages.error(request, _locked_message(entry.cycle))
+            return redirect(_next_url(request, cycle))
         roles.require(request, can_edit, "edit entry")
         form = StatusEntryForm(request.POST, instance=StatusEntry(pk=entry.pk))
         if form.is_valid():
@@ -155,11 +174,8 @@ def entry(request, cycle_id, number):
                 saved, changes = save_entry(
                     entry, values, request.user, form.cleaned_data["based_on_version"]
                 )
-            except EntryLocked:
-                messages.error(
-                    request,
-                    _("この調査は取りまとめ済みになったため、保存できませんでした。何も保存していません。"),
-                )
+            except EntryLocked as locked:
+                messages.error(request, _locked_message(locked.cycle))
                 return redirect(_next_url(request, cycle))
             except StaleEntry as stale:
                 conflict = stale
@@ -264,7 +280,7 @@ def workbook_upload(request, cycle_id):
         confirm = SurveyConfirmForm(
             initial={
                 "department": department.pk,
-                "token": staging.stage(data),
+                "token": staging.stage(data, request.user, "survey"),
                 "file_name": upload.name[:255],
                 "numbers": ",".join(map(str, changed)),
             }
@@ -286,9 +302,9 @@ def workbook_confirm(request, cycle_id):
     department = roles.get_department(request, cycle, form.cleaned_data["department"])
     token = form.cleaned_data["token"]
     if refused := _refuse_when_locked(request, cycle):
-        staging.discard(token)
+        staging.discard(token, request.user, "survey")
         return refused
-    data = staging.fetch(token)
+    data = staging.fetch(token, request.user, "survey")
     if data is None:
         messages.error(
             request,
@@ -325,7 +341,7 @@ def workbook_confirm(request, cycle_id):
         )
         return redirect("reviews:worklist", cycle.pk)
     finally:
-        staging.discard(token)
+        staging.discard(token, request.user, "survey")
     messages.success(
         request,
         _("%(department)sの調査票を取り込み、%(count)d件の入力を保存しました。")
@@ -351,23 +367,12 @@ def report(request, cycle_id):
 def report_file(request, cycle_id, fmt):
     cycle = roles.get_cycle(request, cycle_id)
     roles.require(request, roles.can_read_all(request.user), "download report")
-    return report_file_response(cycle_report(cycle), fmt, f"report-{cycle.plan.ordinal}-{cycle.fiscal_year}")
-
-
-def report_file_response(data, fmt, stem, publication=None, open_data=None):
-    """One of the report's files: html (self-contained), pdf, xlsx; csv and json need the open data."""
-    if fmt == "pdf":
-        response = HttpResponse(report_files.report_pdf(data, publication), content_type="application/pdf")
-    elif fmt == "xlsx":
-        response = HttpResponse(report_files.report_xlsx(data), content_type=XLSX_CONTENT_TYPE)
-    elif fmt == "csv":
-        response = HttpResponse(open_data_csv(open_data), content_type="text/csv; charset=utf-8")
-    elif fmt == "json":
-        body = json.dumps(open_data, ensure_ascii=False, indent=2)
-        return HttpResponse(body, content_type="application/json; charset=utf-8")
-    else:
-        response = HttpResponse(
-            report_files.report_html(data, publication), content_type="text/html; charset=utf-8"
-        )
-    response["Content-Disposition"] = content_disposition_header(True, f"{stem}.{fmt}")
+    try:
+        content = report_files.report_file(cycle_report(cycle), fmt)
+    except report_files.PdfTooLarge:
+        context = {"cycle": cycle}
+        return render(request, "reviews/report_pdf_refused.html", context, status=503)
+    response = HttpResponse(content, content_type=report_files.FORMATS[fmt])
+    name = f"report-{cycle.plan.ordinal}-{cycle.fiscal_year}.{fmt}"
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response

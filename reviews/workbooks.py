@@ -549,14 +549,16 @@ def apply_survey(cycle, department, rows, numbers, user, file_name=""):
     Each row is saved against the version its workbook was made from, so if anyone saved one of these
     entries since, StaleEntry rolls back every row. Returns the rows written.
     """
-    chosen = [r for r in rows if r.number in numbers]
+    # In the entries' key order, as every writer takes them: two uploads racing over the same entries then
+    # queue up on PostgreSQL instead of deadlocking.
+    chosen = sorted((r for r in rows if r.number in numbers), key=lambda r: r.entry.pk)
     with transaction.atomic():
         for row in chosen:
             save_entry(
                 row.entry, row.values, user, based_on_version=row.version, reason=_("調査票（xlsx）の取込")
             )
-        numbers = "、".join(str(r.number) for r in chosen) or "なし"
-        detail = f"{department.name}の調査票 {file_name}: 保存した項番 {numbers}"
+        written = "、".join(str(n) for n in sorted(r.number for r in chosen)) or "なし"
+        detail = f"{department.name}の調査票 {file_name}: 保存した項番 {written}"
         record(AuditAction.SURVEY_IMPORT, user=user, obj=cycle, detail=detail)
     logger.info(
         "survey workbook import by %s: cycle %s (%s), department %s (%s), file %s: %d written; %s",

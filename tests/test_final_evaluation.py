@@ -561,3 +561,19 @@ def test_the_draft_next_plan_is_not_public_until_adopted(client, plan5, admin, f
     client.force_login(admin)
     assert client.get("/plans/6/").status_code == 200
     assert "第6次" in client.get("/plans/5/").content.decode()
+
+
+@pytest.mark.parametrize("role", ["staff", "department", "committee"])
+def test_every_role_reads_the_draft_next_plan(client, plan5, admin, final_cycle, role):
+    start_next_plan(plan5, admin)
+    client.force_login(make_user(role))
+    assert client.get("/plans/6/").status_code == 200
+    assert "第6次" in client.get("/plans/5/").content.decode()
+
+
+def test_a_login_without_a_role_does_not_see_the_draft_next_plan(client, plan5, admin, final_cycle):
+    start_next_plan(plan5, admin)
+    client.force_login(make_user("none"))
+    assert client.get("/plans/6/").status_code == 404
+    assert client.get("/open-data/plans/6.xlsx").status_code == 404
+    assert "第6次" not in client.get("/plans/5/").content.decode()

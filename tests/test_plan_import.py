@@ -513,7 +513,8 @@ def test_an_error_found_while_writing_rolls_back_the_rows_already_written(plan5)
 
 
 @pytest.mark.parametrize(
-    ("column", "letter", "length"), [("個別計画名", "B", 201), ("第五次基本計画", "I", 101)]
+    ("column", "letter", "length"),
+    [("個別計画名", "B", 201), ("計画内容", "C", 5001), ("第五次基本計画", "I", 101)],
 )
 def test_a_value_longer_than_its_column_is_refused_naming_its_cell(plan5, tmp_path, column, letter, length):
     rows = document_rows(plan5)

@@ -1,6 +1,7 @@
 """Publishing a cycle: a frozen snapshot anyone may read, and nothing unpublished without login."""
 
 import datetime
+import hashlib
 import io
 import json
 
@@ -10,7 +11,7 @@ from openpyxl import load_workbook
 
 from reviews.cycles import take_action
 from reviews.entries import save_entry
-from reviews.models import CycleState, Publication, StatusEntry
+from reviews.models import CycleState, Publication, StatusEntry, TransitionError
 from tests.personas import cycle_in_state, make_user, open_cycle
 
 
@@ -192,3 +193,93 @@ def test_every_page_of_the_survey_sends_an_anonymous_visitor_to_the_login(client
         response = getattr(client, method)(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith("/accounts/login/"), url
+
+
+# --- Stored files: made once at publication, served as stored -------------------------------------------
+
+
+def published_file(client, fmt, **headers):
+    return client.get(reverse("published:file", args=[5, 2025, fmt]), headers=headers)
+
+
+@pytest.mark.parametrize("fmt", ["html", "pdf", "xlsx", "csv", "json"])
+def test_a_published_file_is_served_as_stored_without_making_it_again(
+    client, deliberated, admin, fmt, monkeypatch
+):
+    from reviews import report_files
+
+    publish(deliberated, admin)
+    stored = bytes(Publication.objects.get().files.get(format=fmt).content)
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("a published file was made again on request")
+
+    monkeypatch.setattr(report_files, "report_file", must_not_run)
+    monkeypatch.setattr(report_files, "render_pdf", must_not_run)
+    response = published_file(client, fmt)
+
+    assert response.status_code == 200
+    assert response.content == stored
+    assert response["Cache-Control"] == "public, max-age=86400"
+    assert response["ETag"].strip('"') == hashlib.sha256(stored).hexdigest()
+
+
+def test_a_browser_holding_the_file_gets_not_modified(client, deliberated, admin):
+    publish(deliberated, admin)
+    etag = published_file(client, "pdf")["ETag"]
+
+    response = published_file(client, "pdf", if_none_match=etag)
+
+    assert response.status_code == 304 and response.content == b""
+
+
+def test_the_stored_files_stay_as_published_after_later_edits(client, deliberated, admin):
+    publish(deliberated, admin)
+    before = {fmt: published_file(client, fmt).content for fmt in ("html", "pdf", "xlsx", "csv", "json")}
+    from initiatives.models import Initiative
+
+    Initiative.objects.filter(plan=deliberated.plan, number=1).update(name="後で変えた名前")
+
+    assert {fmt: published_file(client, fmt).content for fmt in before} == before
+    assert "後で変えた名前" not in before["csv"].decode()
+
+
+def test_a_pdf_too_large_for_its_bounds_publishes_nothing(deliberated, admin, settings):
+    settings.REPORT_PDF_MAX_BYTES = 1000
+
+    with pytest.raises(TransitionError, match="報告のPDFを作成できなかった"):
+        publish(deliberated, admin)
+
+    deliberated.refresh_from_db()
+    assert deliberated.state == CycleState.HEADQUARTERS_DONE
+    assert not Publication.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("REPORT_PDF_TIMEOUT", 0.01),
+        ("REPORT_PDF_MAX_MEMORY", 64 * 1024 * 1024),
+        ("REPORT_PDF_MAX_BYTES", 1000),
+    ],
+)
+def test_a_pdf_asked_for_in_the_browser_is_bounded_and_refused_with_a_message(
+    client, deliberated, admin, settings, setting, value
+):
+    setattr(settings, setting, value)
+    client.force_login(make_user("committee"))
+
+    response = client.get(reverse("reviews:report_file", args=[deliberated.pk, "pdf"]))
+
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "PDFを作成できませんでした" in page
+    assert reverse("reviews:report_file", args=[deliberated.pk, "xlsx"]) in page
+
+
+def test_a_pdf_within_its_bounds_is_made_on_request(client, deliberated):
+    client.force_login(make_user("committee"))
+
+    response = client.get(reverse("reviews:report_file", args=[deliberated.pk, "pdf"]))
+
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")

@@ -242,8 +242,11 @@ def test_entries_are_locked_unless_the_survey_runs(client, plan5, admin, state):
         client.force_login(user)
         response = client.get(url)
         assert response.status_code == 200 and response.context["form"] is None
-        response = client.post(url, entry_form_data(entry))
-        assert response.status_code == 403
+        response = client.post(url, entry_form_data(entry), follow=True)
+        assert (
+            f"この調査は「{cycle.get_state_display()}」のため、保存できませんでした。何も保存していません。"
+            in (response.content.decode())
+        )
     entry.refresh_from_db()
     assert (entry.version, entry.actions, entry.history.count()) == (0, "", 1)
     html = client.get(reverse("reviews:worklist", args=[cycle.pk])).content.decode()
@@ -261,7 +264,8 @@ def test_an_entry_locked_by_compiling_is_editable_again_after_reopening(client, 
     entry.refresh_from_db()
     cycle = take_action(cycle, "compile", staff)
 
-    assert client.post(url, entry_form_data(entry, actions="締切後の入力")).status_code == 403
+    response = client.post(url, entry_form_data(entry, actions="締切後の入力"), follow=True)
+    assert "「取りまとめ済」のため、保存できませんでした" in response.content.decode()
     entry.refresh_from_db()
     assert (entry.actions, entry.version) == ("初回の入力", 1)
 

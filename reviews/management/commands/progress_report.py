@@ -22,14 +22,19 @@ class Command(BaseCommand):
         )
         if cycle is None:
             raise CommandError(f"第{plan}次計画の {year} 年度の達成状況調査はありません。")
-        # A published report is a public document: the command gives exactly what was published.
+        # A published report is a public document: the command gives exactly the file that was published.
         publication = Publication.objects.filter(cycle=cycle).first()
-        report = publication.report if publication else cycle_report(cycle)
-        if format == "html":
-            content = report_files.report_html(report, publication).encode("utf-8")
-        elif format == "xlsx":
-            content = report_files.report_xlsx(report)
+        if publication:
+            report = publication.report
+            content = bytes(publication.files.values_list("content", flat=True).get(format=format))
         else:
-            content = report_files.report_pdf(report, publication)
+            report = cycle_report(cycle)
+            try:
+                content = report_files.report_file(report, format)
+            except report_files.PdfTooLarge as exc:
+                raise CommandError(
+                    "PDFを作成できませんでした（REPORT_PDF_TIMEOUT・REPORT_PDF_MAX_MEMORY_MB・"
+                    "REPORT_PDF_MAX_MB の範囲を超えました）。"
+                ) from exc
         Path(output).write_bytes(content)
         self.stdout.write(f"{report['title']} を {output} に書き出しました。")
