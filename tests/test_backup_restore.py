@@ -98,6 +98,8 @@ def test_a_restore_into_an_emptied_database_gives_back_every_row(data, tmp_path)
         "initiatives.HistoricalInitiative",
         "initiatives.HistoricalEvaluation",
         "reviews.Publication",
+        "reviews.PublishedFile",
+        "initiatives.HistoricalRoadmapCell",
         "reviews.CycleEvent",
         "audit.AuditEvent",
         "admin.LogEntry",
