@@ -8,8 +8,9 @@ export UV_LINK_MODE := copy
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
-MANAGE := $(UV) run --frozen python manage.py
+# Looked up when a recipe runs (=, not :=), so that the uv `deps` has just installed is found.
+UV = $(shell command -v uv 2>/dev/null || echo uv)
+MANAGE = $(UV) run --frozen python manage.py
 
 # Debian packages, installed only where missing. The application needs a Japanese font and Pango for its
 # PDF reports (WeasyPrint); the tests also need Chromium for the browser tests and poppler to read PDFs back.
@@ -28,10 +29,14 @@ setup: run-packages deps
 	$(MANAGE) load_seed
 	$(MANAGE) create_dev_users
 
+# uv goes where every new terminal looks (/usr/local/bin), so that the README's `uv run …` commands work
+# as typed; pip's --user directory (~/.local/bin) is not on a new terminal's PATH on Debian.
 deps:
-	@if ! command -v uv >/dev/null 2>&1 && [ ! -x "$(UV)" ]; then \
+	@if ! command -v uv >/dev/null 2>&1; then \
+		echo "==> installing uv into /usr/local/bin"; \
 		python3 -m pip --version >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-pip; }; \
-		python3 -m pip install --user --quiet uv 2>/dev/null || python3 -m pip install --user --quiet --break-system-packages uv; \
+		$(SUDO) python3 -m pip install --quiet --root-user-action=ignore --ignore-installed uv 2>/dev/null \
+			|| $(SUDO) python3 -m pip install --quiet --root-user-action=ignore --ignore-installed --break-system-packages uv; \
 	fi
 	$(UV) sync --frozen --quiet
 

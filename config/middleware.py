@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 
 class LanguageMiddleware:
@@ -49,3 +50,33 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
+
+
+class PrivateCacheMiddleware:
+    """No shared cache (a proxy in the city network, a browser's disk) keeps a page meant for one person.
+
+    Applies to every response to a logged-in user, file downloads included, to every response that read
+    a visitor's session, and to every response that sets a cookie (a page with a form carries the
+    visitor's CSRF token). What an anonymous visitor without a session gets is the same for everyone, so
+    public files keep their own caching headers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.is_private(request, response):
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+        return response
+
+    @staticmethod
+    def is_private(request, response):
+        session = getattr(request, "session", None)
+        if session is not None and session.accessed and settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return True
+        if response.cookies:
+            return True
+        user = getattr(request, "user", None)
+        return user is not None and user.is_authenticated

@@ -5,6 +5,7 @@ SQLite in the checkout, DEBUG on. Production sets DATABASE_URL, SECRET_KEY, ALLO
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -38,6 +39,9 @@ INSTALLED_APPS = [
     "django_tables2",
     "simple_history",
     "audit",
+    # django-axes under a Japanese name in the admin ("ログインの試行と締め出し").
+    "accounts.apps.LoginAttemptsConfig",
+    "accounts",
     "plan",
     "initiatives",
     "reviews",
@@ -47,6 +51,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session and CSRF middleware, so that it sees the cookies they set.
+    "config.middleware.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -56,7 +62,10 @@ MIDDLEWARE = [
     "audit.middleware.CurrentRequestMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it sees the flag a refused log-in left on the request and answers with the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -132,7 +141,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = SPREADSHEET_MAX_BYTES + 1024 * 1024
 
 # A PDF made on request runs in a child process with these bounds (reviews/report_files.py): a report too
 # large for them is refused with a message rather than holding a web worker.
-REPORT_PDF_TIMEOUT = int(os.environ.get("REPORT_PDF_TIMEOUT", 60))
+REPORT_PDF_TIMEOUT = float(os.environ.get("REPORT_PDF_TIMEOUT", 60))
 REPORT_PDF_MAX_MEMORY = int(os.environ.get("REPORT_PDF_MAX_MEMORY_MB", 2048)) * 1024 * 1024
 REPORT_PDF_MAX_BYTES = int(os.environ.get("REPORT_PDF_MAX_MB", 50)) * 1024 * 1024
 
@@ -140,9 +149,60 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reviews:cycle_list"
 LOGOUT_REDIRECT_URL = "initiatives:home"
 
+# Axes first: it refuses a locked-out user or address before any password is checked. The city's backend
+# refuses development accounts outside development (accounts/backends.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.CityModelBackend",
+]
+# The accounts that create_dev_users makes, with their published passwords, log in only where DEBUG is on.
+# Deliberately not an environment variable: production cannot switch it on.
+DEVELOPMENT_ACCOUNTS_CAN_LOG_IN = DEBUG
+
+# Log-in throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords within LOGIN_LOCKOUT_MINUTES,
+# both the user name and the address they came from are locked out for LOGIN_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 10))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 30)))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success does not wipe the count: it would wipe an attacker's failures against the same user name too.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind N reverse proxies the client's address is the Nth from the right of X-Forwarded-For (each proxy
+# appends the address it saw). 0: REMOTE_ADDR, and X-Forwarded-For is ignored, since anyone can send it.
+REVERSE_PROXY_COUNT = int(os.environ.get("REVERSE_PROXY_COUNT", 0))
+
+# A session ends after SESSION_IDLE_TIMEOUT minutes without a request, and SESSION_ABSOLUTE_TIMEOUT minutes
+# after log-in whatever happens (accounts/middleware.py). Closing the browser ends it too: the city's PCs
+# are shared.
+SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_TIMEOUT", 30)))
+SESSION_ABSOLUTE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", 8 * 60)))
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+
+# Mail: only where the city's mail server is configured. Password reset pages exist only then.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+PASSWORD_RESET_ENABLED = bool(EMAIL_HOST)
+
+# HTTPS: on by default in production, behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto.
+# HTTPS=0 is for a plain-HTTP closed segment: no redirect, no HSTS, cookies also sent over HTTP.
+HTTPS = env_bool("HTTPS", not DEBUG)
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -163,5 +223,7 @@ LOGGING = {
         # WeasyPrint narrates every step of every PDF at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # Axes announces its version at every start; its failures and lock-outs are warnings.
+        "axes.apps": {"level": "WARNING"},
     },
 }

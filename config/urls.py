@@ -8,9 +8,12 @@ admin.site.index_title = _("管理")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("accounts.urls")),
     path("reviews/", include("reviews.urls")),
     path("published/", include("reviews.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("initiatives.urls")),
 ]
+
+# Self-contained Japanese error pages: a 500 or a database outage (503) must render without the database.
+handler500 = "config.errors.server_error"

@@ -13,8 +13,8 @@ class ReviewsConfig(AppConfig):
 
 
 def ensure_role_groups(**kwargs):
-    """The four roles exist as groups on every database; administrators may manage users and plan data,
-    and read the audit trail (which nobody may change)."""
+    """The four roles exist as groups on every database; administrators may manage users and plan data, lift
+    log-in lock-outs (axes) and read the audit trail (which nobody may change)."""
     from django.contrib.auth.models import Group, Permission
     from django.db.models import Q
 
@@ -27,7 +27,7 @@ def ensure_role_groups(**kwargs):
         if role == Role.ADMIN:
             group.permissions.set(
                 Permission.objects.filter(
-                    Q(content_type__app_label__in=["auth", "plan", "initiatives", "reviews"])
+                    Q(content_type__app_label__in=["auth", "axes", "plan", "initiatives", "reviews"])
                     | Q(content_type__app_label="audit", codename="view_auditevent")
                 )
             )

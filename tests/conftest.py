@@ -29,6 +29,8 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # pytest-django runs with DEBUG off, as production does; so do the development accounts' rules.
+    settings.DEVELOPMENT_ACCOUNTS_CAN_LOG_IN = False
     settings.IMPORT_STAGING_DIR = tmp_path / "imports"
     settings.STORAGES = {
         **settings.STORAGES,
@@ -76,4 +78,6 @@ def dev_accounts(settings, site):
     settings.DEBUG = True
     call_command("create_dev_users", stdout=io.StringIO())
     settings.DEBUG = False
+    # A developer's machine, where the README's accounts log in (DEBUG=1 there).
+    settings.DEVELOPMENT_ACCOUNTS_CAN_LOG_IN = True
     return {username: password for username, password, _role, _duties in DEV_USERS}

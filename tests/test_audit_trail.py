@@ -7,7 +7,6 @@ import getpass
 import io
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -105,14 +104,28 @@ def test_a_lock_out_is_recorded_with_the_name_and_the_address(rf, db):
     assert ADDRESS in event.detail
 
 
-@pytest.mark.skipif(not apps.is_installed("axes"), reason="django-axes is not installed")
-def test_django_axes_lock_outs_reach_the_trail(rf, db):
-    from axes.signals import user_locked_out
+def test_a_real_lock_out_after_repeated_failures_is_recorded(client, settings, django_user_model):
+    settings.AXES_FAILURE_LIMIT = 3
+    django_user_model.objects.create_user("tanaka", password="a-good-password-1")
 
-    request = rf.post(LOGIN_URL, REMOTE_ADDR=ADDRESS)
-    user_locked_out.send("axes", request=request, username="tanaka", ip_address=ADDRESS)
+    for _ in range(3):
+        response = client.post(LOGIN_URL, {"username": "tanaka", "password": "wrong"}, REMOTE_ADDR=ADDRESS)
 
-    assert only_event(A.LOCKED_OUT).username == "tanaka"
+    assert response.status_code == 429
+    assert len(events(A.LOGIN_FAILED)) == 3
+    event = only_event(A.LOCKED_OUT)
+    assert (event.username, event.ip_address) == ("tanaka", ADDRESS)
+
+
+def test_the_address_behind_the_citys_proxy_is_the_one_recorded(client, settings, db):
+    settings.REVERSE_PROXY_COUNT = 1
+    client.post(
+        LOGIN_URL,
+        {"username": "tanaka", "password": "x"},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR=f"203.0.113.9, {ADDRESS}",  # the left one is the client's own claim
+    )
+    assert only_event(A.LOGIN_FAILED).ip_address == ADDRESS
 
 
 # --- Refusals -------------------------------------------------------------------------------------------

@@ -247,11 +247,14 @@ def gunicorn():
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 60
+        while True:
             try:
-                urllib.request.urlopen(f"{base}/published/", timeout=2)
+                urllib.request.urlopen(f"{base}/published/", timeout=10)
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # not listening yet, or a worker still loading Django
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
                 time.sleep(0.2)
         yield base
     finally:

@@ -73,6 +73,7 @@ def test_a_600000_character_entry_is_refused_with_the_fields_name_and_the_input_
     assert response.status_code == 200
     page = response.content.decode()
     assert "取組内容は5000文字以内にしてください（600000文字あります）。" in page
+    assert "保存できませんでした。何も保存していません。次の項目を直してから" in page  # at the top, in view
     assert text in page  # kept in the form, to shorten and save again
     assert 'maxlength="5000"' not in page  # the browser would cut a pasted text without a word
     entry.refresh_from_db()

@@ -4,24 +4,26 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts.development import DEVELOPMENT_GROUP, DEVELOPMENT_PASSWORDS
 from initiatives.models import Department, Initiative
 from plan.models import Plan
 from reviews.cycles import start_cycle, take_action
 from reviews.models import ReviewCycle
 from reviews.roles import Role
 
-# Development only: known passwords are acceptable on a developer's machine and nowhere else.
+# Development only: known passwords are acceptable on a developer's machine and nowhere else. The
+# accounts are marked (accounts/development.py), and the log-in refuses them wherever DEBUG is off.
 # (username, password, role, what the role does here)
 DEV_USERS = [
     (
         "admin",
-        "admin-dev-password",
+        DEVELOPMENT_PASSWORDS["admin"],
         Role.ADMIN,
         "調査の作成・開始・取りまとめ・審議記録・再開、管理画面（計画表の取込、利用者）",
     ),
-    ("staff", "staff-dev-password", Role.STAFF, "すべての個別計画の入力、取りまとめ"),
-    ("dept", "dept-dev-password", Role.DEPARTMENT, "自課（開発用の例の課）の個別計画だけ入力"),
-    ("committee", "committee-dev-password", Role.COMMITTEE, "閲覧のみ"),
+    ("staff", DEVELOPMENT_PASSWORDS["staff"], Role.STAFF, "すべての個別計画の入力、取りまとめ"),
+    ("dept", DEVELOPMENT_PASSWORDS["dept"], Role.DEPARTMENT, "自課（開発用の例の課）の個別計画だけ入力"),
+    ("committee", DEVELOPMENT_PASSWORDS["committee"], Role.COMMITTEE, "閲覧のみ"),
 ]
 # The plan document names no departments. For trying the department role, a made-up department owns
 # three initiatives in the development database only.
@@ -46,13 +48,14 @@ class Command(BaseCommand):
 
     def create_users(self):
         User = get_user_model()
+        development, _created = Group.objects.get_or_create(name=DEVELOPMENT_GROUP)
         users = {}
         for username, password, role, _duties in DEV_USERS:
             user, _created = User.objects.get_or_create(username=username)
             user.is_staff = user.is_superuser = role == Role.ADMIN
             user.set_password(password)
             user.save()
-            user.groups.set([Group.objects.get(name=role.value)])
+            user.groups.set([Group.objects.get(name=role.value), development])
             users[username] = user
         department, _created = Department.objects.get_or_create(name=DEV_DEPARTMENT)
         department.members.add(users["dept"])
