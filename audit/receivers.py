@@ -10,7 +10,8 @@ from django.utils import translation
 from audit.models import AuditAction
 from audit.trail import record
 
-# The admin's own words for its three kinds of change; the audit trail is written in the city's language.
+# The kind of change, for an admin log entry without a message (a deletion); in the city's language, as is
+# the whole trail.
 ADMIN_FLAGS = {ADDITION: "追加", CHANGE: "変更", DELETION: "削除"}
 
 

@@ -1,7 +1,7 @@
 """Writing the audit trail: record(action, ...) from anywhere, with the request's user and address.
 
-Domain steps (reviews.cycles, reviews.final …) get no request; the middleware below keeps the current one
-in a context variable (audit/middleware.py), so their records still say from where the step was taken.
+Domain steps (reviews.cycles, reviews.final …) get no request; audit/middleware.py keeps the current one
+in a context variable, so their records still say from where the step was taken.
 """
 
 import contextvars
