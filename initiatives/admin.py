@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.urls import path
 from django.utils.translation import gettext as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from initiatives import admin_import
 from initiatives.models import Department, Evaluation, Initiative, RoadmapCell
@@ -57,7 +58,7 @@ class InitiativeAdminForm(forms.ModelForm):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(admin.ModelAdmin):
+class InitiativeAdmin(SimpleHistoryAdmin):
     form = InitiativeAdminForm
     list_display = ["number", "name", "plan", "is_new", "department", "public_private_data", "municipal_dx"]
     list_display_links = ["number", "name"]

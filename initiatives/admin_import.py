@@ -8,6 +8,7 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from initiatives import staging
 from initiatives.forms import PlanImportConfirmForm, PlanImportForm
-from initiatives.importing import PlanImportError, apply_rows
+from initiatives.importing import PlanImportError, apply_rows, record_import
 from initiatives.spreadsheet import read_plan_workbook
 from plan.models import Plan
 
@@ -68,8 +69,16 @@ def import_confirm_view(model_admin, request):
             _("確認待ちのファイルが見つかりません（期限切れか取込済み）。もう一度ファイルを選んでください。"),
         )
         return redirect("admin:initiatives_initiative_import")
+    file_name = form.cleaned_data["file_name"]
     try:
-        result = apply_rows(plan, read_plan_workbook(data, plan))
+        with transaction.atomic():
+            result = apply_rows(
+                plan,
+                read_plan_workbook(data, plan),
+                user=request.user,
+                reason=_("計画表（xlsx）の取込: %(file)s") % {"file": file_name},
+            )
+            record_import(plan, f"管理画面から {file_name}", result, request=request)
     except PlanImportError as exc:
         # The stored data changed since the preview in a way the file no longer fits.
         for message in exc.messages:
@@ -81,12 +90,12 @@ def import_confirm_view(model_admin, request):
         "plan import by %s: plan %s, file %s: %s",
         request.user.get_username(),
         plan.ordinal,
-        form.cleaned_data["file_name"],
+        file_name,
         result.summary(),
     )
     messages.success(
         request,
         _("%(file)s を%(plan)sに取り込みました。%(summary)s")
-        % {"file": form.cleaned_data["file_name"], "plan": plan.title, "summary": result.summary()},
+        % {"file": file_name, "plan": plan.title, "summary": result.summary()},
     )
     return redirect(f"{reverse('admin:initiatives_initiative_changelist')}?plan__id__exact={plan.pk}")

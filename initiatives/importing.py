@@ -7,9 +7,13 @@ nothing. A field the file does not have (None here) is left as it is.
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from audit.models import AuditAction
+from audit.trail import record
 from initiatives.models import Department, Evaluation, Initiative, RoadmapCell
 from plan.eras import fiscal_year_label
 
@@ -124,21 +128,48 @@ def _field_label(name):
     return str(Initiative._meta.get_field(name).verbose_name)
 
 
-def apply_rows(plan, rows, *, editable_links="always", dry_run=False):
+def apply_rows(plan, rows, *, editable_links="always", dry_run=False, user=None, reason=""):
     """Write rows to the plan's initiatives and return what was created, updated and left unchanged.
+
+    Every row written leaves a line in its change history with `user` (None for a command) and `reason`.
 
     editable_links="on_create" sets goals, department and carry-over links only on initiatives this call
     creates: the seed gives defaults, and reloading it must not undo an administrator's choices.
     With dry_run the same writes happen and are rolled back, so the preview is exactly what a real run does.
     """
     with transaction.atomic():
-        result = _apply(plan, rows, editable_links)
+        result = _apply(plan, rows, editable_links, History(user, reason))
         if dry_run:
             transaction.set_rollback(True)
     return result
 
 
-def _apply(plan, rows, editable_links):
+@dataclass
+class History:
+    """Who writes and why, for the change history of each row written."""
+
+    user: object
+    reason: str
+
+    def stamp(self, obj):
+        obj._history_user = self.user
+        obj._change_reason = self.reason[:100]  # simple_history keeps at most 100 characters
+        return obj
+
+
+def record_import(plan, source, result, *, request=None, user=None):
+    """The import in the audit trail: the plan, where the rows came from, and which initiatives changed."""
+    # The trail is written in the city's language, whatever language the screen is in.
+    with translation.override(settings.LANGUAGE_CODE):
+        parts = [f"{source}: {result.summary()}"]
+    for action, label in (("created", "新規作成"), ("updated", "更新")):
+        numbers = [str(r.number) for r in result.initiatives if r.action == action]
+        if numbers:
+            parts.append(f"{label}の項番 {'、'.join(numbers)}")
+    record(AuditAction.PLAN_IMPORT, request=request, user=user, obj=plan, detail="。".join(parts))
+
+
+def _apply(plan, rows, editable_links, history):
     errors = []
     seen = {}
     for row in rows:
@@ -177,7 +208,7 @@ def _apply(plan, rows, editable_links):
                 raise PlanImportError([_("%(where)s: 個別計画名が空です。") % {"where": row.where}])
             initiative = Initiative(plan=plan, number=row.number)
         set_links = editable_links == "always" or created
-        changes = _apply_row(initiative, row, goal_by_code, carried_targets, set_links, created)
+        changes = _apply_row(initiative, row, goal_by_code, carried_targets, set_links, created, history)
         action = "created" if created else ("updated" if changes else "unchanged")
         result.initiatives.append(InitiativeResult(row.number, initiative.name, action, changes))
     result.not_in_file = [i for n, i in sorted(stored.items()) if n not in seen]
@@ -201,7 +232,7 @@ def _carried_targets(rows, errors):
     return found
 
 
-def _apply_row(initiative, row, goal_by_code, carried_targets, set_links, created):
+def _apply_row(initiative, row, goal_by_code, carried_targets, set_links, created, history):
     changes = []
     for name in SCALAR_FIELDS:
         new = getattr(row, name)
@@ -222,12 +253,12 @@ def _apply_row(initiative, row, goal_by_code, carried_targets, set_links, create
                 Department.objects.get_or_create(name=row.department)[0] if row.department else None
             )
     if changes or created:
-        initiative.save()
+        history.stamp(initiative).save()
 
     if row.roadmap is not None:
-        changes += _apply_roadmap(initiative, row.roadmap, created)
+        changes += _apply_roadmap(initiative, row.roadmap, created, history)
     if row.evaluations is not None:
-        changes += _apply_evaluations(initiative, row.evaluations, created)
+        changes += _apply_evaluations(initiative, row.evaluations, created, history)
     if set_links and row.goals is not None:
         old = [] if created else [g.code for g in initiative.goals.all()]
         if sorted(old) != sorted(row.goals):
@@ -243,7 +274,7 @@ def _apply_row(initiative, row, goal_by_code, carried_targets, set_links, create
     return changes
 
 
-def _apply_roadmap(initiative, roadmap, created):
+def _apply_roadmap(initiative, roadmap, created, history):
     stored = {} if created else {c.fiscal_year: c for c in initiative.roadmap.all()}
     old = {y: (c.stage, c.continued) for y, c in stored.items() if y in roadmap}
     new = {y: v for y, v in roadmap.items() if v is not None}
@@ -253,18 +284,17 @@ def _apply_roadmap(initiative, roadmap, created):
         cell = stored.get(year)
         if value is None:
             if cell:
-                cell.delete()
+                history.stamp(cell).delete()
         elif cell is None:
-            RoadmapCell.objects.create(
-                initiative=initiative, fiscal_year=year, stage=value[0], continued=value[1]
-            )
+            cell = RoadmapCell(initiative=initiative, fiscal_year=year, stage=value[0], continued=value[1])
+            history.stamp(cell).save()
         elif (cell.stage, cell.continued) != value:
             cell.stage, cell.continued = value
-            cell.save(update_fields=["stage", "continued"])
+            history.stamp(cell).save(update_fields=["stage", "continued"])
     return [Change(str(RoadmapCell._meta.verbose_name), _roadmap_text(old), _roadmap_text(new))]
 
 
-def _apply_evaluations(initiative, evaluations, created):
+def _apply_evaluations(initiative, evaluations, created, history):
     stored = {} if created else {e.fiscal_year: e for e in initiative.evaluations.all()}
     changes = []
     for data in evaluations:
@@ -278,5 +308,5 @@ def _apply_evaluations(initiative, evaluations, created):
                 changes.append(Change(label, old, new))
                 setattr(evaluation, name, new)
         if evaluation.pk is None or len(changes) > before:
-            evaluation.save()
+            history.stamp(evaluation).save()
     return changes

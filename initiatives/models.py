@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from plan.fields import LimitedTextField
 from plan.models import Goal, Plan
@@ -122,6 +123,8 @@ class Initiative(models.Model):
         _("出典に関する注記"), blank=True, help_text=_("計画書からの読み取りで判断を要した点")
     )
 
+    history = HistoricalRecords(user_model=settings.AUTH_USER_MODEL)
+
     objects = InitiativeQuerySet.as_manager()
 
     class Meta:
@@ -160,6 +163,8 @@ class RoadmapCell(models.Model):
         _("前年度から継続（⇒）"), default=False, help_text=_("計画書の⇒: 前年度の段階を引き継ぐ")
     )
 
+    history = HistoricalRecords(user_model=settings.AUTH_USER_MODEL)
+
     class Meta:
         verbose_name = _("年次計画")
         verbose_name_plural = _("年次計画")
@@ -191,6 +196,8 @@ class Evaluation(models.Model):
     actions = LimitedTextField(_("取組内容"), blank=True)
     achievement = models.CharField(_("達成状況"), max_length=10, choices=Achievement.choices)
     direction = models.CharField(_("今後の方向性"), max_length=10, choices=Direction.choices)
+
+    history = HistoricalRecords(user_model=settings.AUTH_USER_MODEL)
 
     class Meta:
         verbose_name = _("評価")

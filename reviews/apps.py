@@ -13,8 +13,10 @@ class ReviewsConfig(AppConfig):
 
 
 def ensure_role_groups(**kwargs):
-    """The four roles exist as groups on every database; administrators may manage users and plan data and lift log-in lock-outs (axes)."""
+    """The four roles exist as groups on every database; administrators may manage users and plan data, lift
+    log-in lock-outs (axes) and read the audit trail (which nobody may change)."""
     from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
 
     from reviews.roles import Role
 
@@ -25,6 +27,7 @@ def ensure_role_groups(**kwargs):
         if role == Role.ADMIN:
             group.permissions.set(
                 Permission.objects.filter(
-                    content_type__app_label__in=["auth", "axes", "plan", "initiatives", "reviews"]
+                    Q(content_type__app_label__in=["auth", "axes", "plan", "initiatives", "reviews"])
+                    | Q(content_type__app_label="audit", codename="view_auditevent")
                 )
             )

@@ -4,6 +4,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from audit.models import AuditAction
+from audit.trail import record
 from initiatives.models import Initiative
 from reviews import final, publication, report_files
 from reviews.models import CycleEvent, ReviewCycle, StatusEntry, TransitionError
@@ -27,6 +29,7 @@ def start_cycle(plan, fiscal_year, user):
             entries, StatusEntry, default_user=user, default_change_reason=_("調査の作成")
         )
         CycleEvent.objects.create(cycle=cycle, to_state=cycle.state, user=user)
+        record(AuditAction.CYCLE_STEP, user=user, obj=cycle, detail=f"作成 → {cycle.state}")
     return cycle
 
 
@@ -51,13 +54,24 @@ def take_action(cycle, action, user, *, reason="", date=None, comment=""):
             # The published result becomes the year's evaluation (in the plan's last year, its final one).
             # Not earlier: the plan pages and open data are public, and nothing unpublished may show there.
             try:
-                publication.freeze(locked, user)
+                published = publication.freeze(locked, user)
             except report_files.PdfTooLarge:
                 raise TransitionError(
                     _("報告のPDFを作成できなかった（大きすぎるか時間がかかりすぎた）ため、公開していません。")
                 ) from None
-            final.record_evaluations(locked)
+            final.record_evaluations(locked, user)
+            record(AuditAction.PUBLICATION, user=user, obj=published, detail=str(locked))
         CycleEvent.objects.create(
             cycle=locked, from_state=from_state, to_state=to_state, user=user, reason=reason
         )
+        detail = _step_detail(action, from_state, to_state, reason, date)
+        record(AuditAction.CYCLE_STEP, user=user, obj=locked, detail=detail)
     return locked
+
+
+def _step_detail(action, from_state, to_state, reason, date):
+    """For the audit trail, in the states' own words: 「取りまとめ済 → 調査中（理由: …）」."""
+    text = f"{from_state} → {to_state}"
+    if action in ("committee", "headquarters"):
+        text += f"（審議日 {date:%Y-%m-%d}）"
+    return text + (f"（理由: {reason}）" if reason else "")

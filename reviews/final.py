@@ -22,7 +22,10 @@ from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from audit.models import AuditAction
+from audit.trail import record
 from initiatives.models import Achievement, Direction, Evaluation, Initiative, Stage
 from initiatives.spreadsheet import (
     CENTER,
@@ -54,30 +57,40 @@ def unrecorded_numbers(cycle):
     return list(entries.order_by("initiative__number").values_list("initiative__number", flat=True))
 
 
-def record_evaluations(cycle):
+EVALUATED_FIELDS = ["actions", "achievement", "direction"]
+
+
+def record_evaluations(cycle, user=None):
     """The result is published: each complete entry becomes its initiative's evaluation of the year.
 
     Recording again overwrites them. An incomplete entry is left out, and an earlier
     evaluation of its initiative stays as it was: nothing deliberated is deleted here.
+    Each evaluation written or changed leaves a line in its history, by `user`.
     """
     entries = StatusEntry.objects.filter(cycle=cycle).exclude(INCOMPLETE)
-    evaluations = [
-        Evaluation(
-            initiative_id=e.initiative_id,
-            fiscal_year=cycle.fiscal_year,
-            actions=e.actions,
-            achievement=e.achievement,
-            direction=e.direction,
+    stored = {
+        e.initiative_id: e
+        for e in Evaluation.objects.filter(initiative__plan=cycle.plan, fiscal_year=cycle.fiscal_year)
+    }
+    new, changed = [], []
+    for entry in entries:
+        evaluation = stored.get(entry.initiative_id) or Evaluation(
+            initiative_id=entry.initiative_id, fiscal_year=cycle.fiscal_year
         )
-        for e in entries
-    ]
-    Evaluation.objects.bulk_create(
-        evaluations,
-        update_conflicts=True,
-        unique_fields=["initiative", "fiscal_year"],
-        update_fields=["actions", "achievement", "direction"],
+        values = {name: getattr(entry, name) for name in EVALUATED_FIELDS}
+        if evaluation.pk is None:
+            new.append(evaluation)
+        elif any(getattr(evaluation, name) != value for name, value in values.items()):
+            changed.append(evaluation)
+        for name, value in values.items():
+            setattr(evaluation, name, value)
+    reason = _("%(cycle)sの公開") % {"cycle": cycle.title}
+    # The publish step holds the cycle's row lock, so no other writer races these rows.
+    bulk_create_with_history(new, Evaluation, default_user=user, default_change_reason=reason)
+    bulk_update_with_history(
+        changed, Evaluation, EVALUATED_FIELDS, default_user=user, default_change_reason=reason
     )
-    return len(evaluations)
+    return len(new) + len(changed)
 
 
 def warn_unrecorded(request, cycle):
@@ -282,7 +295,7 @@ def start_next_plan(plan, user):
                 _("ほかの人が同時に次の計画を作成しました。画面を開き直してください。")
             ) from None
         origins = [e.initiative for e in evaluations if Direction(e.direction).carries_on]
-        created = Initiative.objects.bulk_create(
+        created = bulk_create_with_history(
             [
                 Initiative(
                     plan=draft,
@@ -297,7 +310,10 @@ def start_next_plan(plan, user):
                     is_new=False,
                 )
                 for number, origin in enumerate(origins, start=1)
-            ]
+            ],
+            Initiative,
+            default_user=user,
+            default_change_reason=_("次期計画（案）の作成"),
         )
         links = Initiative.carried_from.through
         links.objects.bulk_create(
@@ -305,6 +321,12 @@ def start_next_plan(plan, user):
                 links(from_initiative_id=new.pk, to_initiative_id=origin.pk)
                 for new, origin in zip(created, origins, strict=True)
             ]
+        )
+        record(
+            AuditAction.NEXT_PLAN,
+            user=user,
+            obj=draft,
+            detail=f"{plan.title}から、継続・拡充の個別計画{len(created)}件を引き継いで作成",
         )
     logger.info(
         "next plan started: user=%s plan=%s draft=%s initiatives=%d",

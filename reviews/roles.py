@@ -13,6 +13,8 @@ from django.db.models import Count, TextChoices
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import AuditAction
+from audit.trail import record
 from initiatives.models import Department
 from reviews.models import ReviewCycle, StatusEntry
 
@@ -107,13 +109,16 @@ def entries_visible_to(user, queryset):
 
 
 def deny(request, what):
-    """Refuse, and leave a line in the log saying who tried what."""
+    """Refuse, and leave a line in the log and in the audit trail saying who tried what."""
     logger.warning(
         "refused: user=%s path=%s method=%s what=%s",
         request.user.get_username() or "(anonymous)",
         request.path,
         request.method,
         what,
+    )
+    record(
+        AuditAction.PERMISSION_DENIED, request=request, detail=f"{what}（{request.method} {request.path}）"
     )
     raise PermissionDenied(what)
 

@@ -26,6 +26,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.protection import SheetProtection
 
+from audit.models import AuditAction
+from audit.trail import record
 from initiatives.importing import PlanImportError
 from initiatives.spreadsheet import (
     CENTER,
@@ -555,6 +557,9 @@ def apply_survey(cycle, department, rows, numbers, user, file_name=""):
             save_entry(
                 row.entry, row.values, user, based_on_version=row.version, reason=_("調査票（xlsx）の取込")
             )
+        written = "、".join(str(n) for n in sorted(r.number for r in chosen)) or "なし"
+        detail = f"{department.name}の調査票 {file_name}: 保存した項番 {written}"
+        record(AuditAction.SURVEY_IMPORT, user=user, obj=cycle, detail=detail)
     logger.info(
         "survey workbook import by %s: cycle %s (%s), department %s (%s), file %s: %d written; %s",
         user.get_username(),

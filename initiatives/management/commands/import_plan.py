@@ -1,8 +1,11 @@
+import getpass
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.translation import gettext as _
 
-from initiatives.importing import PlanImportError, apply_rows
+from initiatives.importing import PlanImportError, apply_rows, record_import
 from initiatives.spreadsheet import read_plan_workbook
 from plan.models import Plan
 
@@ -30,7 +33,15 @@ class Command(BaseCommand):
             raise CommandError(f"ファイル {file} が見つかりません。")
         try:
             rows = read_plan_workbook(path.read_bytes(), plan)
-            result = apply_rows(plan, rows, dry_run=dry_run)
+            with transaction.atomic():
+                result = apply_rows(
+                    plan,
+                    rows,
+                    dry_run=dry_run,
+                    reason=_("計画表（xlsx）の取込: %(file)s") % {"file": f"import_plan {path.name}"},
+                )
+                if not dry_run:
+                    record_import(plan, f"import_plan コマンド（OS の利用者 {os_user()}）で {path}", result)
         except PlanImportError as exc:
             for message in exc.messages:
                 self.stderr.write(message)
@@ -45,3 +56,11 @@ class Command(BaseCommand):
             self.stdout.write(f"ファイルにない個別計画（変更なし）: {initiative.number} {initiative.name}")
         prefix = "（試行のため保存していません）" if dry_run else ""
         self.stdout.write(f"{prefix}{plan.title}: {result.summary()}")
+
+
+def os_user():
+    """Who ran the command, as far as the operating system says: there is no logged-in user here."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "不明"

@@ -4,8 +4,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from initiatives.importing import apply_rows
+from initiatives.importing import apply_rows, record_import
 from initiatives.models import Initiative
 from initiatives.open_data import rows_from_dict
 from plan.models import GlossaryTerm, Goal, Plan, PlanReference, ReviewStep
@@ -30,6 +31,7 @@ class Command(BaseCommand):
     help = "計画書の内容（fixtures/ の計画・目標・個別計画・用語解説）を読み込みます。何度実行しても結果は同じです。"
 
     def handle(self, *args, **options):
+        reason = _("計画書のデータの読込（load_seed）")
         with transaction.atomic():
             plans = load_plans(json.loads((FIXTURES / "plans.json").read_text(encoding="utf-8")))
             for path in sorted(FIXTURES.glob("plan-*.json")):
@@ -37,13 +39,20 @@ class Command(BaseCommand):
                 plan = plans[data["plan"]["ordinal"]]
                 # Goals, departments and carry-over links are defaults an administrator may change:
                 # only initiatives created now get them.
-                result = apply_rows(plan, rows_from_dict(data, plan), editable_links="on_create")
+                result = apply_rows(
+                    plan, rows_from_dict(data, plan), editable_links="on_create", reason=reason
+                )
+                if result.created or result.updated:
+                    record_import(plan, f"load_seed コマンドで {path.name}", result)
                 self.stdout.write(f"{plan.title}: {result.summary()}")
             for item in json.loads((FIXTURES / "plans.json").read_text(encoding="utf-8")):
                 for number, note in item["initiative_notes"].items():
-                    Initiative.objects.filter(plan=plans[item["ordinal"]], number=int(number)).exclude(
-                        source_note=note
-                    ).update(source_note=note)
+                    initiatives = Initiative.objects.filter(plan=plans[item["ordinal"]], number=int(number))
+                    # One by one, not update(): each change leaves its line in the initiative's history.
+                    for initiative in initiatives.exclude(source_note=note):
+                        initiative.source_note = note
+                        initiative._change_reason = reason
+                        initiative.save(update_fields=["source_note"])
 
 
 def load_plans(items):
