@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 
 from initiatives import staging
 from initiatives.forms import PlanImportConfirmForm, PlanImportForm
-from initiatives.importing import PlanImportError, apply_rows, record_import
+from initiatives.importing import apply_rows, record_import
 from initiatives.spreadsheet import read_plan_workbook
 from plan.models import Plan
+from workbooks import WorkbookError
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def import_view(model_admin, request):
         data = upload.read(settings.SPREADSHEET_MAX_BYTES + 1)
         try:
             result = apply_rows(plan, read_plan_workbook(data, plan), dry_run=True)
-        except PlanImportError as exc:
+        except WorkbookError as exc:
             context.update(form=form, errors=exc.messages, file_name=upload.name)
             return TemplateResponse(request, "admin/initiatives/import.html", context, status=400)
         confirm = PlanImportConfirmForm(
@@ -79,7 +80,7 @@ def import_confirm_view(model_admin, request):
                 reason=_("計画表（xlsx）の取込: %(file)s") % {"file": file_name},
             )
             record_import(plan, f"管理画面から {file_name}", result, request=request)
-    except PlanImportError as exc:
+    except WorkbookError as exc:
         # The stored data changed since the preview in a way the file no longer fits.
         for message in exc.messages:
             messages.error(request, message)

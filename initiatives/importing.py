@@ -16,14 +16,11 @@ from audit.models import AuditAction
 from audit.trail import record
 from initiatives.models import Department, Evaluation, Initiative, RoadmapCell
 from plan.eras import fiscal_year_label
+from workbooks import WorkbookError
 
 
-class PlanImportError(Exception):
-    """The file cannot be imported. Holds every problem found, each a message a clerk can act on."""
-
-    def __init__(self, messages):
-        self.messages = list(messages)
-        super().__init__("\n".join(self.messages))
+class PlanImportError(WorkbookError):
+    """The plan table cannot be imported: every problem found, each a message a clerk can act on."""
 
 
 @dataclass

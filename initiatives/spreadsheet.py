@@ -10,165 +10,39 @@ Columns the application adds (目標, 担当課, 継続元) are read where prese
 below it, header rows repeated on every printed page and full-width digits are all allowed.
 """
 
-import io
 import re
 import unicodedata
-import zipfile
 
-from django.conf import settings
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl import Workbook
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
 
 from initiatives.importing import InitiativeRow, PlanImportError
 from initiatives.models import Achievement, Department, Direction, Evaluation, Initiative, Stage
 from plan.eras import fiscal_year_label, parse_fiscal_year, wareki
 from plan.models import Plan
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from workbooks import (
+    CANNOT_OPEN,
+    CENTER,
+    HEADER_FILL,
+    WRAP,
+    UnreadableWorkbook,
+    cell_text,
+    compact,
+    open_workbook,
+    positive_number,
+    print_a4_landscape,
+    set_text,
+    workbook_bytes,
+    write_cell,
+)
 
 NEW_MARK = "《新規》"
 NEW_MARKS = re.compile(r"^\s*(?:《新規》|≪新規≫|<<新規>>|【新規】)\s*")
 CONTINUE_MARKS = {"⇒", "→", "⇨", "➡", "⟹"}
 FLAG_MARK = "●"
-CIRCLED_NUMBER = re.compile(r"^[①-⑳]")
 HEADER_SEARCH_ROWS = 30
-
-
-class SpreadsheetError(PlanImportError):
-    """The file itself cannot be read as a plan workbook."""
-
-    def __init__(self, message):
-        super().__init__([message])
-
-
-# --- The file -------------------------------------------------------------------------------------------
-
-
-def check_xlsx_file(data):
-    """Refuse a file that is not a plain .xlsx workbook of sensible size, before openpyxl reads it.
-
-    openpyxl checks no sizes: a small file can expand to hundreds of megabytes. Everything is checked on
-    the zip's own directory and on the bytes actually inflated, and no entry may declare a DTD or entities.
-    """
-    limit_mb = settings.SPREADSHEET_MAX_BYTES / (1024 * 1024)
-    if len(data) > settings.SPREADSHEET_MAX_BYTES:
-        raise SpreadsheetError(
-            _("ファイルが大きすぎます（%(size).2f MB）。%(limit).2f MB 以下のファイルにしてください。")
-            % {"size": len(data) / (1024 * 1024), "limit": limit_mb}
-        )
-    not_xlsx = _(
-        "Excel形式（.xlsx）のファイルではありません。Excelで「Excel ブック (*.xlsx)」として保存してください。"
-    )
-    if not data.startswith(b"PK") or not zipfile.is_zipfile(io.BytesIO(data)):
-        raise SpreadsheetError(not_xlsx)
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError):
-        raise SpreadsheetError(not_xlsx) from None
-    names = {e.filename for e in entries}
-    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-        raise SpreadsheetError(not_xlsx)
-    too_big = _("ファイルの展開後のサイズが大きすぎるため読み込みません（圧縮爆弾の疑い）。")
-    declared = sum(e.file_size for e in entries)
-    if (
-        len(entries) > settings.SPREADSHEET_MAX_ENTRIES
-        or declared > settings.SPREADSHEET_MAX_UNCOMPRESSED_BYTES
-        or declared > settings.SPREADSHEET_MAX_RATIO * max(len(data), 1)
-    ):
-        raise SpreadsheetError(too_big)
-    macro = _(
-        "マクロを含むブック（.xlsm など）は受け付けません。マクロのない「Excel ブック (*.xlsx)」で保存してください。"
-    )
-    if any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise SpreadsheetError(macro)
-    inflated = 0
-    for entry in entries:
-        # The directory's sizes can lie: count what really comes out, and stop at the limit.
-        try:
-            with archive.open(entry) as member:
-                head = b""
-                while chunk := member.read(64 * 1024):
-                    inflated += len(chunk)
-                    if inflated > settings.SPREADSHEET_MAX_UNCOMPRESSED_BYTES:
-                        raise SpreadsheetError(too_big)
-                    if len(head) < 4096:
-                        head += chunk[:4096]
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError):
-            raise SpreadsheetError(not_xlsx) from None
-        if entry.filename.endswith((".xml", ".rels", ".vml")) and (
-            b"<!DOCTYPE" in head or b"<!ENTITY" in head
-        ):
-            raise SpreadsheetError(
-                _(
-                    "ブックの中のXMLに文書型定義（DOCTYPE）や実体（ENTITY）の宣言があるため、安全のため読み込みません。"
-                )
-            )
-    # Safe to read whole now: every entry's real size is within the limits.
-    if b"macroEnabled" in archive.read("[Content_Types].xml"):
-        raise SpreadsheetError(macro)
-
-
-def _cannot_open():
-    return _("ブックを開けませんでした。ファイルが壊れているか、Excel形式（.xlsx）ではありません。")
-
-
-def open_workbook(data):
-    check_xlsx_file(data)
-    try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds; to a clerk they all mean the same.
-        if type(exc).__module__.startswith("defusedxml"):
-            raise SpreadsheetError(
-                _(
-                    "ブックの中のXMLに文書型定義（DOCTYPE）や実体（ENTITY）の宣言があるため、安全のため読み込みません。"
-                )
-            ) from None
-        raise SpreadsheetError(_cannot_open()) from None
-
-
-# --- Cells ----------------------------------------------------------------------------------------------
-
-
-def _compact(value):
-    """A header or a mark, compared loosely: full-width folded, all white space removed."""
-    if value is None:
-        return ""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
-
-
-def cell_text(value):
-    """A text cell as the document prints it.
-
-    Line breaks typed inside a cell are the printed table's wrapping, not part of the text: they are
-    dropped between Japanese characters, kept as a space between Latin words, and become a space before
-    a circled number (①②…), which is how the document runs its numbered actions together.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    lines = [line.strip() for line in str(value).replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    text = ""
-    for line in lines:
-        if not line:
-            continue
-        if text and (CIRCLED_NUMBER.match(line) or (text[-1].isascii() and line[0].isascii())):
-            text += " "
-        text += line
-    return text.strip()
-
-
-def _number(value):
-    """項番 as an integer, or None if the cell is not a number."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value) if float(value).is_integer() and value > 0 else None
-    match = re.fullmatch(r"[(（]?(\d+)[)）.．]?", _compact(value))
-    return int(match.group(1)) if match and int(match.group(1)) > 0 else None
 
 
 # --- Headers --------------------------------------------------------------------------------------------
@@ -214,9 +88,9 @@ class Layout:
 
 def find_layout(rows, plan):
     for index, values in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if any(_compact(v) == "項番" for v in values):
+        if any(compact(v) == "項番" for v in values):
             return _read_header(rows, index, plan)
-    raise SpreadsheetError(
+    raise UnreadableWorkbook(
         _("表の見出し行が見つかりません。先頭%(n)d行のどこかに「項番」の見出しが必要です。")
         % {"n": HEADER_SEARCH_ROWS}
     )
@@ -229,7 +103,7 @@ def _read_header(rows, index, plan):
     evaluation_year = None
     errors = []
     for col, value in enumerate(header):
-        text = _compact(value)
+        text = compact(value)
         if not text:
             continue
         headers[col] = cell_text(value)
@@ -256,7 +130,9 @@ def _read_header(rows, index, plan):
     data_start = index + 2
     # A two-row header: 年次計画 merged above one cell per fiscal year.
     if (
-        _number(below[columns["number"]] if "number" in columns and columns["number"] < len(below) else None)
+        positive_number(
+            below[columns["number"]] if "number" in columns and columns["number"] < len(below) else None
+        )
         is None
     ):
         below_years = {col: y for col, v in enumerate(below) if (y := _header_year(v))}
@@ -304,7 +180,7 @@ def read_plan_workbook(data, plan):
         sheet = _plan_sheet(workbook)
         rows = [tuple(r) for r in sheet.iter_rows(values_only=True)]
     except Exception:  # read-only mode parses the sheet only here; a broken sheet is a broken file.
-        raise SpreadsheetError(_cannot_open()) from None
+        raise UnreadableWorkbook(CANNOT_OPEN) from None
     finally:
         workbook.close()
     layout = find_layout(rows, plan)
@@ -320,7 +196,7 @@ def _check_title(rows_above, plan):
             text = cell_text(value)
             named = next((t for t in titles if t in text), None)
             if named and named != plan.title:
-                raise SpreadsheetError(
+                raise UnreadableWorkbook(
                     _(
                         "%(row)d行目の表題は「%(named)s」です。取り込む計画（%(plan)s）と違います。計画の選択を確認してください。"
                     )
@@ -331,7 +207,7 @@ def _check_title(rows_above, plan):
 def _plan_sheet(workbook):
     for sheet in workbook.worksheets:
         for values in sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True):
-            if any(_compact(v) == "項番" for v in values):
+            if any(compact(v) == "項番" for v in values):
                 return sheet
     return workbook.worksheets[0]
 
@@ -344,12 +220,12 @@ def _read_rows(rows, layout, plan):
     for row_no, values in enumerate(rows[layout.data_start - 1 :], start=layout.data_start):
         values = list(values) + [None] * (width - len(values))
         number_cell = values[number_col]
-        number = _number(number_cell)
+        number = positive_number(number_cell)
         fields = {f: values[c] for f, c in layout.columns.items() if f not in ("number", "roadmap")}
         marks = {c: values[c] for c in layout.years}
-        if all(_compact(v) == "" for v in values):
+        if all(compact(v) == "" for v in values):
             table_ended = table_ended or bool(raw_rows)  # a blank line after the table: notes follow
-        elif _compact(number_cell) == "項番" or _is_year_header(values, layout):
+        elif compact(number_cell) == "項番" or _is_year_header(values, layout):
             pass  # the header again, as printed on every page
         elif table_ended or (number is None and _is_note(values)):
             table_ended = True
@@ -360,7 +236,7 @@ def _read_rows(rows, layout, plan):
                     )
                     % {"row": row_no, "number": number}
                 )
-        elif number is None and _compact(number_cell):
+        elif number is None and compact(number_cell):
             errors.append(
                 _("%(where)s: 項番「%(value)s」は数字ではありません。")
                 % {"where": layout.where(row_no, number_col), "value": cell_text(number_cell)}
@@ -369,7 +245,7 @@ def _read_rows(rows, layout, plan):
             # A cell that wrapped across a printed page: its rest stands on a row without 項番.
             previous = raw_rows[-1][2]
             for name, value in fields.items():
-                if name in TEXT_FIELDS and _compact(value):
+                if name in TEXT_FIELDS and compact(value):
                     previous[name] = cell_text(previous[name]) + cell_text(value)
         elif number is None:
             errors.append(_("%(where)s: 項番が空です。") % {"where": layout.where(row_no, number_col)})
@@ -405,9 +281,9 @@ def _is_note(values):
 
 
 def _is_continuation(fields, marks):
-    if any(_compact(v) for v in marks.values()):
+    if any(compact(v) for v in marks.values()):
         return False
-    return all(not _compact(v) for name, v in fields.items() if name not in TEXT_FIELDS)
+    return all(not compact(v) for name, v in fields.items() if name not in TEXT_FIELDS)
 
 
 def _read_row(row_no, number, fields, marks, layout, plan):
@@ -419,7 +295,7 @@ def _read_row(row_no, number, fields, marks, layout, plan):
         return layout.where(row_no, layout.columns[field])
 
     def words(field, allowed, label):
-        value = _compact(fields[field])
+        value = compact(fields[field])
         if value and value not in allowed:
             errors.append(
                 _(
@@ -452,8 +328,8 @@ def _read_row(row_no, number, fields, marks, layout, plan):
     # The PDF once put both marks in the 官民データ活用 cell and left 自治体DX empty: read as both marked.
     if (
         len(flag_fields) == 2
-        and _compact(fields["public_private_data"]) == FLAG_MARK * 2
-        and not _compact(fields["municipal_dx"])
+        and compact(fields["public_private_data"]) == FLAG_MARK * 2
+        and not compact(fields["municipal_dx"])
     ):
         row.municipal_dx = True
     if layout.years:
@@ -461,7 +337,7 @@ def _read_row(row_no, number, fields, marks, layout, plan):
     evaluation_fields = [f for f in ("actions", "achievement", "direction") if f in fields]
     if layout.evaluation_year and evaluation_fields:
         row.evaluations = []
-        if any(_compact(fields[f]) for f in evaluation_fields):
+        if any(compact(fields[f]) for f in evaluation_fields):
             achievement = (
                 words("achievement", Achievement.values, _("達成状況")) if "achievement" in fields else ""
             )
@@ -469,7 +345,7 @@ def _read_row(row_no, number, fields, marks, layout, plan):
                 words("direction", Direction.values, _("今後の方向性")) if "direction" in fields else ""
             )
             for field in ("achievement", "direction"):
-                if field not in fields or not _compact(fields[field]):
+                if field not in fields or not compact(fields[field]):
                     errors.append(
                         _("%(where)s: 空欄です。") % {"where": _missing_where(field, row_no, layout)}
                     )
@@ -503,7 +379,7 @@ def _missing_where(field, row_no, layout):
 
 
 def _flag(value, where, errors):
-    text = _compact(value)
+    text = compact(value)
     if text == "":
         return False
     if set(text) == {FLAG_MARK}:
@@ -520,7 +396,7 @@ def _flag(value, where, errors):
 def _roadmap(marks, layout, row_no, errors):
     cells, previous = {}, None
     for col, year in layout.years.items():
-        text = _compact(marks[col])
+        text = compact(marks[col])
         where = layout.where(row_no, col)
         if text == "":
             cells[year], previous = None, None
@@ -584,53 +460,6 @@ def _carried_from(value, plan, where, errors):
 
 
 # --- Writing --------------------------------------------------------------------------------------------
-
-THIN = Side(style="thin", color="808080")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
-WRAP = Alignment(wrap_text=True, vertical="top")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-FORMULA_START = ("=", "+", "-", "@")
-
-
-def print_a4_landscape(sheet):
-    """Every workbook the city prints goes on A4 landscape, as wide as one page, as long as it needs."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-
-
-def workbook_bytes(workbook):
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def safe_text(value):
-    """Text for a cell that opens as text in Excel: no control characters, never a formula."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
-
-
-def set_text(cell, value):
-    if not isinstance(value, str):
-        cell.value = value
-        return
-    value = safe_text(value)
-    cell.value = value
-    if value.startswith(FORMULA_START):
-        # openpyxl takes a leading = as a formula; store it as a string, quoted so Excel keeps it text.
-        cell.data_type = "s"
-        cell.quotePrefix = True
-
-
-def write_cell(sheet, row, column, value, alignment=WRAP):
-    cell = sheet.cell(row=row, column=column)
-    set_text(cell, value)
-    cell.alignment = alignment
-    cell.border = BORDER
-    return cell
 
 
 def plan_columns(plan, initiatives):

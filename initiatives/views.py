@@ -5,14 +5,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from initiatives.models import Initiative
 from initiatives.open_data import plan_to_csv, plan_to_dict
-from initiatives.spreadsheet import XLSX_CONTENT_TYPE, write_plan_workbook
+from initiatives.spreadsheet import write_plan_workbook
 from plan.models import VIEW_DRAFT_PLAN, Plan
+from workbooks import XLSX_CONTENT_TYPE
 
 
 def _plan(request, ordinal):
     """The plan, if the request may see it: a draft is for users with a role only, until the city adopts it."""
     plan = get_object_or_404(
-        Plan.objects.select_related("predecessor").prefetch_related("goals", "references", "review_steps"),
+        Plan.objects.select_related("predecessor").prefetch_related(
+            "goals", "references", "management_steps"
+        ),
         ordinal=ordinal,
     )
     if not plan.visible_to(request.user):

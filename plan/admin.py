@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from plan.models import GlossaryTerm, Goal, Plan, PlanReference, ReviewStep
+from plan.models import GlossaryTerm, Goal, ManagementStep, Plan, PlanReference
 
 
 class GoalInline(admin.TabularInline):
@@ -16,8 +16,8 @@ class PlanReferenceInline(admin.StackedInline):
     extra = 0
 
 
-class ReviewStepInline(admin.TabularInline):
-    model = ReviewStep
+class ManagementStepInline(admin.TabularInline):
+    model = ManagementStep
     fields = ["order", "kind", "body"]
     extra = 0
 
@@ -38,7 +38,7 @@ class PlanAdmin(admin.ModelAdmin):
         "progress_management",
         "table_notes",
     ]
-    inlines = [GoalInline, PlanReferenceInline, ReviewStepInline]
+    inlines = [GoalInline, PlanReferenceInline, ManagementStepInline]
 
     @admin.display(description=_("計画期間"))
     def period_label(self, plan):

@@ -116,7 +116,7 @@ class PlanReference(models.Model):
         return f"{self.get_relation_display()}: {self.name}"
 
 
-class ReviewStep(models.Model):
+class ManagementStep(models.Model):
     """One step of the plan's progress management (第3章 3): who deliberates, then where it is published."""
 
     class Kind(models.TextChoices):
@@ -124,7 +124,7 @@ class ReviewStep(models.Model):
         PUBLICATION = "公開", _("公開")
 
     plan = models.ForeignKey(
-        Plan, verbose_name=_("計画"), on_delete=models.CASCADE, related_name="review_steps"
+        Plan, verbose_name=_("計画"), on_delete=models.CASCADE, related_name="management_steps"
     )
     order = models.PositiveSmallIntegerField(_("順序"))
     kind = models.CharField(_("種別"), max_length=10, choices=Kind.choices)
@@ -135,7 +135,7 @@ class ReviewStep(models.Model):
         verbose_name_plural = _("進行管理の手順")
         ordering = ["plan", "order"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "order"], name="reviewstep_unique_order_per_plan"),
+            models.UniqueConstraint(fields=["plan", "order"], name="managementstep_unique_order_per_plan"),
         ]
 
     def __str__(self):

@@ -13,8 +13,10 @@ class ReviewsConfig(AppConfig):
 
 
 def ensure_role_groups(**kwargs):
-    """The four roles exist as groups on every database; administrators may manage users and plan data, lift
-    log-in lock-outs (axes) and read the audit trail (which nobody may change)."""
+    """Each role is held by a group on every database: a new one gets a group per role under the city's
+    name for it; a group renamed by an administrator keeps its role. Administrators may manage users and
+    plan data, lift log-in lock-outs (axes) and read the audit trail (which nobody may change); every role
+    reads the draft of the next plan."""
     from django.contrib.auth.models import Group, Permission
     from django.db.models import Q
 
@@ -22,12 +24,16 @@ def ensure_role_groups(**kwargs):
 
     view_draft = Permission.objects.get(content_type__app_label="plan", codename="view_draft_plan")
     for role in Role:
-        group, _created = Group.objects.get_or_create(name=role.value)
+        permission = Permission.objects.get(content_type__app_label="reviews", codename=role.value)
+        group = role.group()
+        if group is None:
+            group, _created = Group.objects.get_or_create(name=role.default_group_name)
+            group.permissions.add(permission)
         group.permissions.add(view_draft)
         if role == Role.ADMIN:
             group.permissions.set(
                 Permission.objects.filter(
                     Q(content_type__app_label__in=["auth", "axes", "plan", "initiatives", "reviews"])
                     | Q(content_type__app_label="audit", codename="view_auditevent")
-                )
+                ).exclude(codename__in=[r.value for r in Role if r != Role.ADMIN])
             )

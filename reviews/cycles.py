@@ -7,7 +7,7 @@ from simple_history.utils import bulk_create_with_history
 from audit.models import AuditAction
 from audit.trail import record
 from initiatives.models import Initiative
-from reviews import final, publication, report_files
+from reviews import evaluations, publication, report_files
 from reviews.models import CycleEvent, ReviewCycle, StatusEntry, TransitionError
 
 
@@ -33,24 +33,24 @@ def start_cycle(plan, fiscal_year, user):
     return cycle
 
 
-def take_action(cycle, action, user, *, reason="", date=None, comment=""):
+def take_step(cycle, step, user, *, reason="", date=None, comment=""):
     """Move the cycle one step. Deliberation steps record their date and comment; reopening needs a reason."""
-    to_state = cycle.next_state(action)
-    if action == "reopen" and not reason.strip():
+    to_state = cycle.next_state(step)
+    if step == "reopen" and not reason.strip():
         raise TransitionError(_("再開する理由を入力してください。"))
-    if action in ("committee", "headquarters") and date is None:
+    if step in ("committee", "headquarters") and date is None:
         raise TransitionError(_("審議日を入力してください。"))
     with transaction.atomic():
         locked = ReviewCycle.objects.select_for_update().get(pk=cycle.pk)
         if locked.state != cycle.state:
             raise TransitionError(_("ほかの人がこの調査の状態を変更しました。画面を開き直してください。"))
-        if action == "committee":
+        if step == "committee":
             locked.committee_date, locked.committee_comment = date, comment
-        elif action == "headquarters":
+        elif step == "headquarters":
             locked.headquarters_date, locked.headquarters_comment = date, comment
         from_state, locked.state = locked.state, to_state
         locked.save()
-        if action == "publish":
+        if step == "publish":
             # The published result becomes the year's evaluation (in the plan's last year, its final one).
             # Not earlier: the plan pages and open data are public, and nothing unpublished may show there.
             try:
@@ -59,19 +59,19 @@ def take_action(cycle, action, user, *, reason="", date=None, comment=""):
                 raise TransitionError(
                     _("報告のPDFを作成できなかった（大きすぎるか時間がかかりすぎた）ため、公開していません。")
                 ) from None
-            final.record_evaluations(locked, user)
+            evaluations.record_evaluations(locked, user)
             record(AuditAction.PUBLICATION, user=user, obj=published, detail=str(locked))
         CycleEvent.objects.create(
             cycle=locked, from_state=from_state, to_state=to_state, user=user, reason=reason
         )
-        detail = _step_detail(action, from_state, to_state, reason, date)
+        detail = _step_detail(step, from_state, to_state, reason, date)
         record(AuditAction.CYCLE_STEP, user=user, obj=locked, detail=detail)
     return locked
 
 
-def _step_detail(action, from_state, to_state, reason, date):
+def _step_detail(step, from_state, to_state, reason, date):
     """For the audit trail, in the states' own words: 「取りまとめ済 → 調査中（理由: …）」."""
     text = f"{from_state} → {to_state}"
-    if action in ("committee", "headquarters"):
+    if step in ("committee", "headquarters"):
         text += f"（審議日 {date:%Y-%m-%d}）"
     return text + (f"（理由: {reason}）" if reason else "")

@@ -94,3 +94,17 @@ def save_entry(entry, values, user, based_on_version, reason=""):
         current._history_user = user
         current.save()
     return current, changes
+
+
+def entry_history(entry, records=None):
+    """Every saved version, newest first, each with what it changed against the one before.
+
+    records: the entry's historical records, oldest first, for a caller that fetched several entries' at once.
+    """
+    if records is None:
+        records = list(entry.history.select_related("history_user").order_by("history_date", "history_id"))
+    rows, previous = [], StatusEntry()
+    for record in records:
+        rows.append({"record": record, "changes": changes_between(previous, record)})
+        previous = record
+    return list(reversed(rows))

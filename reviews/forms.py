@@ -32,8 +32,8 @@ class CycleCreateForm(forms.Form):
         return cleaned
 
 
-class CycleActionForm(forms.Form):
-    action = forms.ChoiceField(choices=[(a, a) for a in ReviewCycle.TRANSITIONS], widget=forms.HiddenInput)
+class CycleStepForm(forms.Form):
+    step = forms.ChoiceField(choices=[(s, s) for s in ReviewCycle.TRANSITIONS], widget=forms.HiddenInput)
     date = forms.DateField(label=_("審議日"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     comment = LimitedTextFormField(label=_("意見"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     reason = LimitedTextFormField(label=_("理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

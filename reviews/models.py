@@ -89,13 +89,21 @@ class EntryState(models.TextChoices):
     DONE = "入力済", _("入力済")
 
 
+ROLE_PERMISSIONS = [
+    ("role_admin", _("役割: システム管理者")),
+    ("role_staff", _("役割: 情報管理課 職員")),
+    ("role_department", _("役割: 担当課 入力者")),
+    ("role_committee", _("役割: 情報システム委員会 委員")),
+]
+
+
 class ReviewCycleQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("plan").order_by("-fiscal_year", "-plan__ordinal")
 
     def hold_state(self, pk):
         """The cycle's state, held until the transaction ends: a step that locks the cycle for update
-        (reviews.cycles.take_action) waits until then.
+        (reviews.cycles.take_step) waits until then.
 
         PostgreSQL: a shared row lock, so saves in one cycle do not wait for each other. Django has no
         select_for_share, hence the SQL. SQLite runs one writing transaction at a time (IMMEDIATE
@@ -130,6 +138,9 @@ class ReviewCycle(models.Model):
     class Meta:
         verbose_name = _("達成状況調査")
         verbose_name_plural = _("達成状況調査")
+        # The roles of the yearly survey (reviews.roles.Role): a group holds its role by permission, so
+        # renaming the group in the admin keeps the role.
+        permissions = ROLE_PERMISSIONS
         constraints = [
             models.UniqueConstraint(fields=["plan", "fiscal_year"], name="reviewcycle_unique_year_per_plan"),
             models.CheckConstraint(condition=Q(state__in=CycleState.values), name="reviewcycle_state_valid"),
@@ -149,7 +160,15 @@ class ReviewCycle(models.Model):
     def entries_editable(self):
         return CycleState(self.state).entries_editable
 
-    # action -> (states it starts from, state it leads to, who may take it)
+    @property
+    def has_started(self):
+        return self.state != CycleState.PREPARING
+
+    @property
+    def is_published(self):
+        return self.state == CycleState.PUBLISHED
+
+    # step -> (states it starts from, state it leads to, who may take it)
     TRANSITIONS = {
         "open": ([CycleState.PREPARING], CycleState.SURVEYING, "admin"),
         "compile": ([CycleState.SURVEYING], CycleState.COMPILED, "compiler"),
@@ -164,7 +183,7 @@ class ReviewCycle(models.Model):
         "publish": ([CycleState.HEADQUARTERS_DONE], CycleState.PUBLISHED, "admin"),
     }
 
-    ACTION_LABELS = {
+    STEP_LABELS = {
         "open": _("調査を開始する"),
         "compile": _("取りまとめる（入力を締め切る）"),
         "committee": _("情報システム委員会の審議を記録する"),
@@ -173,11 +192,11 @@ class ReviewCycle(models.Model):
         "publish": _("公開する（市報・ホームページ用）"),
     }
 
-    def available_actions(self):
+    def available_steps(self):
         return [a for a, (sources, _to, _who) in self.TRANSITIONS.items() if self.state in sources]
 
-    def next_state(self, action):
-        sources, to_state, _who = self.TRANSITIONS[action]
+    def next_state(self, step):
+        sources, to_state, _who = self.TRANSITIONS[step]
         if self.state not in sources:
             raise TransitionError(
                 _("「%(state)s」の調査にはこの操作はできません。") % {"state": self.get_state_display()}

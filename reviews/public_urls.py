@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from reviews import public
+from reviews.views import public
 
 app_name = "published"
 

@@ -34,7 +34,7 @@ def cycle_open_data(cycle, report):
 
 
 def freeze(cycle, user):
-    """The snapshot taken as the cycle is published (reviews.cycles.take_action "publish"), with its files.
+    """The snapshot taken as the cycle is published (reviews.cycles.take_step "publish"), with its files.
 
     Raises PdfTooLarge if the PDF cannot be made within its bounds; the caller's transaction then publishes
     nothing.

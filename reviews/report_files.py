@@ -16,7 +16,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from initiatives.open_data import open_data_csv
-from initiatives.spreadsheet import (
+from reviews import reports
+from reviews.models import Progress
+from workbooks import (
     CENTER,
     HEADER_FILL,
     WRAP,
@@ -27,6 +29,9 @@ from initiatives.spreadsheet import (
 )
 
 logger = logging.getLogger(__name__)
+
+# The report's summary counts progress by its stored word; the late column shows this one's.
+BEHIND = Progress.BEHIND.value
 
 REPORT_CSS = settings.BASE_DIR / "static" / "css" / "report.css"
 
@@ -69,7 +74,7 @@ def report_file(report, fmt, open_data=None):
 
 def report_html(report):
     """A standalone HTML document: the form staff carry to the city website's CMS, and the PDF's source."""
-    context = {"report": report, "report_css": REPORT_CSS.read_text(encoding="utf-8")}
+    context = {"report": report, "behind": BEHIND, "report_css": REPORT_CSS.read_text(encoding="utf-8")}
     return render_to_string("reviews/report_document.html", context)
 
 
@@ -186,3 +191,41 @@ def _summary_sheet(sheet, report):
             row += 1
             write_cell(sheet, row, 1, report[key]["comment"])
     print_a4_landscape(sheet)
+
+
+# The document's column widths, in the units of the plan workbook (initiatives/spreadsheet.py).
+WIDTHS = [6, 28, 48, 9, 60, 10, 11]
+
+
+def final_workbook(plan, report):
+    """The final table as the next plan prints it, in the document's own Japanese words."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "最終評価"
+    headers = report["headers"]
+    title = sheet.cell(row=1, column=1, value=reports.caption(plan))
+    title.font = Font(bold=True, size=14)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    header_row = 2
+    for col, (text, width) in enumerate(zip(headers, WIDTHS, strict=True), start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = width
+        cell = write_cell(sheet, header_row, col, text, CENTER)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+    for offset, row in enumerate(report["rows"], start=1):
+        values = [
+            row["number"],
+            row["name"],
+            row["description"],
+            row["target_stage"],
+            row["actions"],
+            row["achievement"],
+            row["direction"],
+        ]
+        for col, value in enumerate(values, start=1):
+            centered = col in (1, 4, 6, 7)
+            write_cell(sheet, header_row + offset, col, value, CENTER if centered else WRAP)
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    print_a4_landscape(sheet)
+    return workbook_bytes(workbook)

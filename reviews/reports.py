@@ -11,7 +11,7 @@ from django.db.models import Prefetch
 
 from initiatives.models import Achievement, Direction, Evaluation, Initiative, RoadmapCell
 from plan.eras import fiscal_year_label, wareki
-from plan.models import Goal
+from plan.models import Goal, Plan
 from reviews.models import EntryState, Progress, StatusEntry
 
 
@@ -168,3 +168,13 @@ def final_table(plan):
         ],
         "rows": rows,
     }
+
+
+def caption(plan):
+    """The document's heading of the table: 第四次東大和市情報化推進計画における取組状況と今後の方向性."""
+    return f"{plan.title}における取組状況と今後の方向性"
+
+
+def plans_with_final_table():
+    """Plans whose last fiscal year is known and which have initiatives: each has a final table."""
+    return Plan.objects.filter(last_fiscal_year__isnull=False, initiatives__isnull=False).distinct()

@@ -4,10 +4,13 @@
 - 担当課 (department editor): records entries only for initiatives owned by their own department;
 - 委員 (committee member): reads everything, changes nothing;
 - システム管理者 (administrator): everything, plus opening, reopening and deliberation steps, and users.
+
+Each role is a permission its group holds (Role), not the group's name: renaming a group keeps its role.
 """
 
 import logging
 
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, TextChoices
 from django.shortcuts import get_object_or_404
@@ -22,10 +25,35 @@ logger = logging.getLogger("reviews.access")
 
 
 class Role(TextChoices):
-    ADMIN = "システム管理者", _("システム管理者")
-    STAFF = "情報管理課", _("情報管理課 職員")
-    DEPARTMENT = "担当課", _("担当課 入力者")
-    COMMITTEE = "委員", _("情報システム委員会 委員")
+    """A role is a permission (codename on reviews.ReviewCycle) that its group holds."""
+
+    ADMIN = "role_admin", _("システム管理者")
+    STAFF = "role_staff", _("情報管理課 職員")
+    DEPARTMENT = "role_department", _("担当課 入力者")
+    COMMITTEE = "role_committee", _("情報システム委員会 委員")
+
+    @property
+    def default_group_name(self):
+        """The name its group is created with on a new database; an administrator may rename it."""
+        return DEFAULT_GROUP_NAMES[self]
+
+    def group(self):
+        """The group that holds the role (the first, if an administrator made more than one)."""
+        return (
+            Group.objects.filter(
+                permissions__codename=self.value, permissions__content_type__app_label="reviews"
+            )
+            .order_by("pk")
+            .first()
+        )
+
+
+DEFAULT_GROUP_NAMES = {
+    Role.ADMIN: "システム管理者",
+    Role.STAFF: "情報管理課",
+    Role.DEPARTMENT: "担当課",
+    Role.COMMITTEE: "委員",
+}
 
 
 def roles_of(user):
@@ -33,7 +61,10 @@ def roles_of(user):
         return set()
     cached = getattr(user, "_review_roles", None)
     if cached is None:
-        cached = {Role(name) for name in user.groups.values_list("name", flat=True) if name in Role.values}
+        codenames = Permission.objects.filter(
+            group__user=user, content_type__app_label="reviews", codename__in=Role.values
+        ).values_list("codename", flat=True)
+        cached = {Role(codename) for codename in codenames}
         if user.is_superuser:
             cached.add(Role.ADMIN)
         user._review_roles = cached

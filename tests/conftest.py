@@ -73,7 +73,7 @@ def site(transactional_db, live_server):
 @pytest.fixture
 def dev_accounts(settings, site):
     """The development set-up's accounts, as the README tells a newcomer to log in: {username: password}."""
-    from plan.management.commands.create_dev_users import DEV_USERS
+    from reviews.management.commands.create_dev_users import DEV_USERS
 
     settings.DEBUG = True
     call_command("create_dev_users", stdout=io.StringIO())

@@ -8,10 +8,9 @@ belongs to one or more departments (Department.members).
 import datetime
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
 from initiatives.models import Department, Initiative
-from reviews.cycles import start_cycle, take_action
+from reviews.cycles import start_cycle, take_step
 from reviews.models import CycleState
 from reviews.roles import Role
 
@@ -38,7 +37,7 @@ def make_user(role, departments=(), username=None):
         username or f"{role}-{_counter}", f"{role}-{_counter}@example.jp", "test-password"
     )
     if group_name is not None:
-        user.groups.add(Group.objects.get(name=group_name.value))
+        user.groups.add(group_name.group())
     for department in departments:
         department.members.add(user)
     return user
@@ -56,7 +55,7 @@ def make_department(name, plan=None, numbers=(), members=()):
 
 def open_cycle(plan, fiscal_year, user):
     """A review cycle for the plan and year, opened (調査中) by `user` (an administrator)."""
-    return take_action(start_cycle(plan, fiscal_year, user), "open", user)
+    return take_step(start_cycle(plan, fiscal_year, user), "open", user)
 
 
 def cycle_in_state(plan, fiscal_year, user, state):
@@ -71,7 +70,7 @@ def cycle_in_state(plan, fiscal_year, user, state):
     for reached, action, extra in path:
         if cycle.state == state:
             break
-        cycle = take_action(cycle, action, user, **extra)
+        cycle = take_step(cycle, action, user, **extra)
         assert cycle.state == reached
     assert cycle.state == state, f"no path to {state}"
     return cycle

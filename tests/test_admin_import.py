@@ -8,7 +8,8 @@ from openpyxl import load_workbook
 
 from initiatives.models import Initiative
 from initiatives.open_data import plan_to_dict
-from initiatives.spreadsheet import XLSX_CONTENT_TYPE, write_plan_workbook
+from initiatives.spreadsheet import write_plan_workbook
+from workbooks import XLSX_CONTENT_TYPE
 
 IMPORT_URL = reverse("admin:initiatives_initiative_import")
 CONFIRM_URL = reverse("admin:initiatives_initiative_import_confirm")

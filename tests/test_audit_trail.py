@@ -7,7 +7,6 @@ import getpass
 import io
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -18,14 +17,15 @@ from audit import receivers
 from audit.models import AuditAction, AuditEvent, AuditRecordIsFinal
 from audit.trail import record
 from initiatives.models import Department, Initiative
-from initiatives.spreadsheet import XLSX_CONTENT_TYPE, write_plan_workbook
+from initiatives.spreadsheet import write_plan_workbook
 from plan.models import Plan
-from reviews import workbooks
-from reviews.cycles import take_action
+from reviews import survey_workbooks as workbooks
+from reviews.cycles import take_step
 from reviews.entries import save_entry
 from reviews.models import CycleState, StatusEntry
 from reviews.roles import Role
 from tests.personas import cycle_in_state, make_department, make_user, open_cycle
+from workbooks import XLSX_CONTENT_TYPE
 
 A = AuditAction
 ADDRESS = "192.0.2.10"  # TEST-NET-1: a documentation address
@@ -246,7 +246,7 @@ def test_a_confirmed_survey_workbook_is_recorded_with_the_department_file_and_it
 
 def test_every_step_of_a_cycle_is_recorded_with_who_and_the_states(plan5, admin):
     cycle = cycle_in_state(plan5, 2023, admin, CycleState.COMPILED)
-    take_action(cycle, "reopen", admin, reason="入力の誤りを直すため")
+    take_step(cycle, "reopen", admin, reason="入力の誤りを直すため")
 
     details = [e.detail for e in events(A.CYCLE_STEP)]
     assert details == [
@@ -271,7 +271,7 @@ def test_a_deliberation_step_is_recorded_with_its_date(plan5, admin):
 def test_publication_is_recorded_with_the_publication_it_made(plan5, admin):
     cycle = cycle_in_state(plan5, 2023, admin, CycleState.HEADQUARTERS_DONE)
 
-    cycle = take_action(cycle, "publish", admin)
+    cycle = take_step(cycle, "publish", admin)
 
     event = only_event(A.PUBLICATION)
     assert (event.user, event.object_type, event.object_id) == (
@@ -286,10 +286,10 @@ def test_starting_the_next_plan_is_recorded_with_the_draft(client, plan5, admin)
     cycle = open_cycle(plan5, plan5.last_fiscal_year, admin)
     entry = StatusEntry.objects.get(cycle=cycle, initiative__number=1)
     save_entry(entry, {"achievement": "達成", "direction": "継続", "actions": "進めた。"}, admin, 0)
-    cycle = take_action(cycle, "compile", admin)
-    cycle = take_action(cycle, "committee", admin, date=datetime.date(2026, 6, 1))
-    cycle = take_action(cycle, "headquarters", admin, date=datetime.date(2026, 7, 1))
-    take_action(cycle, "publish", admin)
+    cycle = take_step(cycle, "compile", admin)
+    cycle = take_step(cycle, "committee", admin, date=datetime.date(2026, 6, 1))
+    cycle = take_step(cycle, "headquarters", admin, date=datetime.date(2026, 7, 1))
+    take_step(cycle, "publish", admin)
     client.force_login(admin)
 
     client.post(reverse("reviews:start_next_plan", args=[5]), REMOTE_ADDR=ADDRESS)
@@ -434,7 +434,7 @@ def test_only_administrators_may_read_the_trail(client, db):
 
     client.force_login(admin_staff())
     assert client.get(CHANGELIST).status_code == 200
-    assert Group.objects.get(name=Role.ADMIN.value).permissions.filter(codename="view_auditevent").exists()
+    assert Role.ADMIN.group().permissions.filter(codename="view_auditevent").exists()
 
 
 def test_nobody_can_add_change_or_delete_a_record_in_the_admin(admin_client, db):

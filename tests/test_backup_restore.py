@@ -17,7 +17,7 @@ from audit.backups import stored_models, tables_with_rows
 from audit.models import AuditAction, AuditEvent
 from audit.trail import record
 from initiatives.models import Department, Evaluation, Initiative
-from reviews.cycles import take_action
+from reviews.cycles import take_step
 from reviews.entries import save_entry
 from reviews.models import Publication, StatusEntry
 from tests.personas import make_department, make_user, open_cycle
@@ -67,10 +67,10 @@ def data(transactional_db, plan5, client):
             0,
         )
         save_entry(entry, {"issues": "予算の確保"}, user, entry.version, reason="追記")
-    cycle = take_action(cycle, "compile", admin)
-    cycle = take_action(cycle, "committee", admin, date=datetime.date(2026, 6, 1), comment="異議なし")
-    cycle = take_action(cycle, "headquarters", admin, date=datetime.date(2026, 7, 1))
-    take_action(cycle, "publish", admin)
+    cycle = take_step(cycle, "compile", admin)
+    cycle = take_step(cycle, "committee", admin, date=datetime.date(2026, 6, 1), comment="異議なし")
+    cycle = take_step(cycle, "headquarters", admin, date=datetime.date(2026, 7, 1))
+    take_step(cycle, "publish", admin)
     client.force_login(admin)
     department = Department.objects.get(name="総務課")
     client.post(

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from reviews.cycles import take_action
+from reviews.cycles import take_step
 from reviews.entries import save_entry
 from reviews.models import StatusEntry
 from tests.browser import log_in, shot
@@ -53,12 +53,12 @@ def published(site):
     }.items():
         entry = StatusEntry.objects.get(cycle=cycle, initiative__number=number)
         save_entry(entry, values, admin, entry.version)
-    cycle = take_action(cycle, "compile", admin)
-    cycle = take_action(
+    cycle = take_step(cycle, "compile", admin)
+    cycle = take_step(
         cycle, "committee", admin, date=datetime.date(2026, 5, 20), comment="施設予約の遅れに留意すること。"
     )
-    cycle = take_action(cycle, "headquarters", admin, date=datetime.date(2026, 6, 10), comment="了承")
-    take_action(cycle, "publish", admin)
+    cycle = take_step(cycle, "headquarters", admin, date=datetime.date(2026, 6, 10), comment="了承")
+    take_step(cycle, "publish", admin)
     return site
 
 

@@ -11,13 +11,14 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from initiatives.models import Evaluation, Initiative, RoadmapCell
-from initiatives.spreadsheet import XLSX_CONTENT_TYPE, write_plan_workbook
+from initiatives.spreadsheet import write_plan_workbook
 from plan.models import Plan
-from reviews.cycles import take_action
+from reviews.cycles import take_step
 from reviews.entries import save_entry
-from reviews.final import start_next_plan
 from reviews.models import StatusEntry
+from reviews.next_plan import start_next_plan
 from tests.personas import make_user, open_cycle
+from workbooks import XLSX_CONTENT_TYPE
 
 
 def edited_workbook(plan, number, **cells):
@@ -150,10 +151,10 @@ def test_an_edit_in_the_admin_leaves_history_for_the_initiative_and_its_roadmap(
 
 
 def publish(cycle, user):
-    cycle = take_action(cycle, "compile", user)
-    cycle = take_action(cycle, "committee", user, date=datetime.date(2021, 6, 1))
-    cycle = take_action(cycle, "headquarters", user, date=datetime.date(2021, 7, 1))
-    return take_action(cycle, "publish", user)
+    cycle = take_step(cycle, "compile", user)
+    cycle = take_step(cycle, "committee", user, date=datetime.date(2021, 6, 1))
+    cycle = take_step(cycle, "headquarters", user, date=datetime.date(2021, 7, 1))
+    return take_step(cycle, "publish", user)
 
 
 def test_publication_leaves_evaluation_history_with_the_publisher(plan4):
@@ -180,10 +181,10 @@ def test_the_next_plans_initiatives_begin_their_history_with_who_made_the_draft(
     for number in (1, 2):
         entry = StatusEntry.objects.get(cycle=cycle, initiative__number=number)
         save_entry(entry, {"achievement": "達成", "direction": "継続", "actions": "進めた。"}, admin, 0)
-    cycle = take_action(cycle, "compile", admin)
-    cycle = take_action(cycle, "committee", admin, date=datetime.date(2026, 6, 1))
-    cycle = take_action(cycle, "headquarters", admin, date=datetime.date(2026, 7, 1))
-    cycle = take_action(cycle, "publish", admin)
+    cycle = take_step(cycle, "compile", admin)
+    cycle = take_step(cycle, "committee", admin, date=datetime.date(2026, 6, 1))
+    cycle = take_step(cycle, "headquarters", admin, date=datetime.date(2026, 7, 1))
+    cycle = take_step(cycle, "publish", admin)
     evaluation = Evaluation.objects.get(initiative__plan=plan5, initiative__number=1, fiscal_year=2026)
     assert (latest(evaluation.history).history_type, latest(evaluation.history).history_user) == ("+", admin)
 

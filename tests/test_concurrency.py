@@ -174,10 +174,10 @@ def test_a_save_racing_the_compile_step_is_either_in_before_it_or_refused(cycle)
     staff = [make_user("staff") for _ in range(PEOPLE)]
     numbers = list(Initiative.objects.filter(plan=cycle.plan).values_list("number", flat=True)[:PEOPLE])
     compiler = logged_in(make_user("staff"))
-    action_url = reverse("reviews:cycle_action", args=[cycle.pk])
+    action_url = reverse("reviews:cycle_step", args=[cycle.pk])
 
     def compile_cycle():
-        return compiler.post(action_url, {"action": "compile"}, follow=True)
+        return compiler.post(action_url, {"step": "compile"}, follow=True)
 
     savers = [
         saving(logged_in(s), cycle, n, 0, "締切直前の入力") for s, n in zip(staff, numbers, strict=True)
@@ -203,9 +203,9 @@ def test_a_save_racing_the_compile_step_is_either_in_before_it_or_refused(cycle)
 
 def test_two_people_taking_the_same_cycle_step_at_once_move_it_once(cycle):
     people = [logged_in(make_user("staff")) for _ in range(5)]
-    url = reverse("reviews:cycle_action", args=[cycle.pk])
+    url = reverse("reviews:cycle_step", args=[cycle.pk])
 
-    results = at_once(*(lambda c=c: c.post(url, {"action": "compile"}, follow=True) for c in people))
+    results = at_once(*(lambda c=c: c.post(url, {"step": "compile"}, follow=True) for c in people))
 
     assert sum("を「取りまとめ済」にしました" in page_text(r) for r in results) == 1
     assert CycleEvent.objects.filter(cycle=cycle, to_state=CycleState.COMPILED).count() == 1

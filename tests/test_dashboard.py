@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from initiatives.models import Initiative, RoadmapCell
 from plan.models import Goal
-from reviews.cycles import start_cycle, take_action
+from reviews.cycles import start_cycle, take_step
 from reviews.entries import save_entry
 from reviews.models import StatusEntry
 from tests.personas import make_department, make_user, open_cycle
@@ -46,7 +46,7 @@ def survey(plan5, admin):
     record(previous, 1, admin, stage_reached="実施中", progress=ON_PLAN, achievement="達成")
     record(previous, 2, admin, stage_reached="検討中", progress=BEHIND, achievement="一部達成")
     record(previous, 3, admin, stage_reached="検討中", progress=BEHIND, achievement="一部達成")
-    previous = take_action(previous, "compile", admin)
+    previous = take_step(previous, "compile", admin)
 
     cycle = open_cycle(plan5, 2026, admin)
     done = {"actions": "取り組んだ。", "direction": "継続"}

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.development import DEVELOPMENT_GROUP
-from plan.management.commands.create_dev_users import DEV_USERS
+from reviews.management.commands.create_dev_users import DEV_USERS
 from tests.personas import make_user
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -224,12 +224,12 @@ def test_the_history_shows_every_version_with_its_differences_in_words(client, c
 
 
 def test_the_history_is_kept_through_compiling_and_reopening(client, cycle, staff, admin):
-    from reviews.cycles import take_action
+    from reviews.cycles import take_step
 
     client.force_login(staff)
     client.post(entry_url(cycle, 1), form_data(entry_of(cycle, 1), actions="一回目"))
-    cycle = take_action(cycle, "compile", staff)
-    cycle = take_action(cycle, "reopen", admin, reason="訂正")
+    cycle = take_step(cycle, "compile", staff)
+    cycle = take_step(cycle, "reopen", admin, reason="訂正")
     client.post(entry_url(cycle, 1), form_data(entry_of(cycle, 1), actions="二回目"))
     entry = entry_of(cycle, 1)
     assert list(entry.history.order_by("history_id").values_list("actions", flat=True)) == [

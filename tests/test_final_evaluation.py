@@ -18,10 +18,10 @@ from openpyxl import load_workbook
 
 from initiatives.models import Direction, Evaluation, Initiative, RoadmapCell
 from plan.models import Plan
-from reviews.cycles import take_action
+from reviews.cycles import take_step
 from reviews.entries import save_entry
-from reviews.final import NextPlanError, kanji_number, next_plan_title, start_next_plan
 from reviews.models import CycleState, StatusEntry
+from reviews.next_plan import NextPlanError, kanji_number, next_plan_title, start_next_plan
 from reviews.reports import final_table
 from tests.personas import cycle_in_state, make_user, open_cycle
 from tests.test_seed_matches_document import section, table
@@ -102,13 +102,13 @@ def fill(cycle, number, user, **values):
 
 
 def deliberate(cycle, user):
-    cycle = take_action(cycle, "compile", user)
-    cycle = take_action(cycle, "committee", user, date=datetime.date(2026, 6, 1))
-    return take_action(cycle, "headquarters", user, date=datetime.date(2026, 7, 1))
+    cycle = take_step(cycle, "compile", user)
+    cycle = take_step(cycle, "committee", user, date=datetime.date(2026, 6, 1))
+    return take_step(cycle, "headquarters", user, date=datetime.date(2026, 7, 1))
 
 
 def deliberate_and_publish(cycle, user):
-    return take_action(deliberate(cycle, user), "publish", user)
+    return take_step(deliberate(cycle, user), "publish", user)
 
 
 def result_of(number):
@@ -137,12 +137,12 @@ def test_publishing_a_cycle_records_each_entry_as_the_evaluation_of_its_year(pla
     fill(cycle, 1, admin, **result_of(1))
     fill(cycle, 2, admin, **result_of(2))
 
-    cycle = take_action(cycle, "compile", admin)
-    cycle = take_action(cycle, "committee", admin, date=datetime.date(2024, 6, 1))
-    cycle = take_action(cycle, "headquarters", admin, date=datetime.date(2024, 7, 1))
+    cycle = take_step(cycle, "compile", admin)
+    cycle = take_step(cycle, "committee", admin, date=datetime.date(2024, 6, 1))
+    cycle = take_step(cycle, "headquarters", admin, date=datetime.date(2024, 7, 1))
     # Not before publication: the plan pages and open data are public.
     assert not Evaluation.objects.filter(initiative__plan=plan5).exists()
-    take_action(cycle, "publish", admin)
+    take_step(cycle, "publish", admin)
 
     stored = Evaluation.objects.filter(initiative__plan=plan5).order_by("initiative__number")
     assert [(e.initiative.number, e.fiscal_year, e.actions, e.achievement, e.direction) for e in stored] == [
@@ -160,7 +160,7 @@ def test_an_entry_without_achievement_or_direction_is_not_recorded_and_the_admin
     cycle = deliberate(cycle, admin)
     client.force_login(admin)
 
-    response = client.post(reverse("reviews:cycle_action", args=[cycle.pk]), {"action": "publish"})
+    response = client.post(reverse("reviews:cycle_step", args=[cycle.pk]), {"step": "publish"})
 
     assert response.status_code == 302
     recorded = Evaluation.objects.filter(initiative__plan=plan5, fiscal_year=2023)
@@ -176,7 +176,7 @@ def test_a_correction_after_reopening_is_what_publication_records(plan5, admin):
     cycle = open_cycle(plan5, 2023, admin)
     fill(cycle, 1, admin, actions="最初の内容", achievement="一部達成", direction="継続")
     cycle = deliberate(cycle, admin)
-    cycle = take_action(cycle, "reopen", admin, reason="本部会議の指摘を反映するため")
+    cycle = take_step(cycle, "reopen", admin, reason="本部会議の指摘を反映するため")
     fill(cycle, 1, admin, actions="直した内容", achievement="達成", direction="取組終了")
 
     deliberate_and_publish(cycle, admin)
@@ -191,7 +191,7 @@ def test_a_correction_after_reopening_is_what_publication_records(plan5, admin):
 
 
 def test_a_cycle_published_with_empty_entries_records_nothing(plan5, admin):
-    take_action(cycle_in_state(plan5, 2024, admin, CycleState.HEADQUARTERS_DONE), "publish", admin)
+    take_step(cycle_in_state(plan5, 2024, admin, CycleState.HEADQUARTERS_DONE), "publish", admin)
     assert not Evaluation.objects.filter(initiative__plan=plan5).exists()
 
 

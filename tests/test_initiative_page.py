@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from initiatives.models import Initiative, RoadmapCell
 from plan.models import Plan
-from reviews.cycles import start_cycle, take_action
+from reviews.cycles import start_cycle, take_step
 from reviews.entries import save_entry
 from reviews.models import StatusEntry
 from tests.personas import make_department, make_user, open_cycle
@@ -34,7 +34,7 @@ def years(plan5, admin):
     kikaku = make_department("企画課", plan5, numbers=[3, 19])
     previous = open_cycle(plan5, 2025, admin)
     record(previous, 3, admin, stage_reached="検討中", progress="計画より遅れている", achievement="一部達成")
-    previous = take_action(previous, "compile", admin)
+    previous = take_step(previous, "compile", admin)
     cycle = open_cycle(plan5, 2026, admin)
     record(cycle, 3, admin, stage_reached="検討中", actions="公開型GISの仕様を検討した。")
     record(
@@ -237,7 +237,7 @@ def test_the_page_needs_the_same_queries_however_many_initiatives_and_cycles(
         RoadmapCell.objects.create(initiative=initiative, fiscal_year=2024, stage="実施")
     for year in (2022, 2023, 2024):
         cycle = start_cycle(plan5, year, admin)
-        take_action(cycle, "open", admin)
+        take_step(cycle, "open", admin)
         record(cycle, 19, admin, stage_reached="実施中", actions=f"{year}年度の取組")
         record(cycle, 19, admin, achievement="一部達成")
     with django_assert_num_queries(expected):

@@ -49,3 +49,21 @@ def test_a_report_published_before_files_were_stored_gets_its_files_from_its_sna
     assert sorted(f.format for f in files) == ["csv", "html", "json", "pdf", "xlsx"]
     assert bytes(files.get(format="pdf").content).startswith(b"%PDF")
     assert "試験の計画 進捗状況報告 令和6年度 (2024)" in bytes(files.get(format="html").content).decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_groups_of_a_database_from_before_role_permissions_keep_their_roles():
+    old = migrate([("reviews", "0004_published_files")])
+    Group = old.get_model("auth", "Group")
+    User = old.get_model("auth", "User")
+    staff_group = Group.objects.get_or_create(name="情報管理課")[0]
+    user = User.objects.create(username="clerk")
+    user.groups.add(staff_group)
+
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+    from django.contrib.auth import get_user_model
+
+    from reviews.roles import Role, roles_of
+
+    assert roles_of(get_user_model().objects.get(username="clerk")) == {Role.STAFF}

@@ -19,7 +19,7 @@ from initiatives.importing import InitiativeRow, PlanImportError, apply_rows
 from initiatives.models import Department, Evaluation, Initiative, RoadmapCell
 from initiatives.open_data import plan_to_csv, plan_to_dict
 from initiatives.spreadsheet import read_plan_workbook
-from plan.models import GlossaryTerm, Goal, Plan, PlanReference, ReviewStep
+from plan.models import GlossaryTerm, Goal, ManagementStep, Plan, PlanReference
 from tests import workbooks
 
 DOCUMENT_FIELDS = [
@@ -72,7 +72,7 @@ def database_dump():
     models = [
         Plan,
         PlanReference,
-        ReviewStep,
+        ManagementStep,
         Goal,
         GlossaryTerm,
         Department,

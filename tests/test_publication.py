@@ -9,14 +9,14 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from reviews.cycles import take_action
+from reviews.cycles import take_step
 from reviews.entries import save_entry
 from reviews.models import CycleState, Publication, StatusEntry, TransitionError
 from tests.personas import cycle_in_state, make_user, open_cycle
 
 
 def publish(cycle, user):
-    return take_action(cycle, "publish", user)
+    return take_step(cycle, "publish", user)
 
 
 @pytest.fixture
@@ -53,11 +53,11 @@ def deliberated(plan5, admin):
         direction="見直し",
         actions="要件を整理した。",
     )
-    cycle = take_action(cycle, "compile", admin)
-    cycle = take_action(
+    cycle = take_step(cycle, "compile", admin)
+    cycle = take_step(
         cycle, "committee", admin, date=datetime.date(2026, 5, 20), comment="施設予約の遅れに留意すること。"
     )
-    return take_action(cycle, "headquarters", admin, date=datetime.date(2026, 6, 10), comment="了承")
+    return take_step(cycle, "headquarters", admin, date=datetime.date(2026, 6, 10), comment="了承")
 
 
 def test_publishing_freezes_the_report_and_the_open_data(deliberated, admin):
@@ -105,12 +105,12 @@ def test_only_a_deliberated_cycle_can_be_published(plan5, admin):
 
 def test_a_published_cycle_cannot_be_reopened(deliberated, admin):
     cycle = publish(deliberated, admin)
-    assert cycle.available_actions() == []
+    assert cycle.available_steps() == []
 
 
 def test_only_an_administrator_publishes(client, deliberated):
     client.force_login(make_user("staff"))
-    response = client.post(reverse("reviews:cycle_action", args=[deliberated.pk]), {"action": "publish"})
+    response = client.post(reverse("reviews:cycle_step", args=[deliberated.pk]), {"step": "publish"})
     assert response.status_code == 403
     assert not Publication.objects.exists()
 
@@ -118,7 +118,7 @@ def test_only_an_administrator_publishes(client, deliberated):
 def test_the_administrator_publishes_from_the_worklist(client, deliberated, admin):
     client.force_login(admin)
     response = client.post(
-        reverse("reviews:cycle_action", args=[deliberated.pk]), {"action": "publish"}, follow=True
+        reverse("reviews:cycle_step", args=[deliberated.pk]), {"step": "publish"}, follow=True
     )
     assert "公開済" in response.content.decode()
     assert Publication.objects.filter(cycle=deliberated).exists()

@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from initiatives.models import Initiative, RoadmapCell
-from reviews.cycles import take_action
+from reviews.cycles import take_step
 from reviews.entries import save_entry
 from reviews.models import ReviewCycle, StatusEntry
 from reviews.report_files import report_pdf, report_xlsx
@@ -249,8 +249,8 @@ def test_the_command_refuses_a_year_without_a_survey(seeded, tmp_path):
 
 
 def test_the_committees_comments_and_dates_appear_in_the_report(cycle, admin):
-    cycle = take_action(cycle, "compile", admin)
-    cycle = take_action(
+    cycle = take_step(cycle, "compile", admin)
+    cycle = take_step(
         cycle,
         "committee",
         admin,

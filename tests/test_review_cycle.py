@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from initiatives.models import Initiative, RoadmapCell
-from reviews.cycles import start_cycle, take_action
+from reviews.cycles import start_cycle, take_step
 from reviews.models import (
     CycleEvent,
     CycleState,
@@ -78,14 +78,14 @@ def test_every_step_from_every_state_through_take_action(cycle, admin, action, s
     events_before = cycle.events.count()
     if leads_to is None:
         with pytest.raises(TransitionError):
-            take_action(cycle, action, admin, **EXTRA)
+            take_step(cycle, action, admin, **EXTRA)
         cycle.refresh_from_db()
         assert cycle.state == state
         assert cycle.events.count() == events_before
-        assert action not in cycle.available_actions()
+        assert action not in cycle.available_steps()
     else:
-        assert action in cycle.available_actions()
-        moved = take_action(cycle, action, admin, **EXTRA)
+        assert action in cycle.available_steps()
+        moved = take_step(cycle, action, admin, **EXTRA)
         assert moved.state == leads_to
         cycle.refresh_from_db()
         assert cycle.state == leads_to
@@ -98,8 +98,8 @@ def test_every_step_from_every_state_through_the_view(client, cycle, admin, acti
     put_in_state(cycle, state)
     events_before = cycle.events.count()
     client.force_login(admin)
-    data = {"action": action, "date": "2024-05-20", "comment": "意見なし", "reason": "誤りを直すため"}
-    response = client.post(reverse("reviews:cycle_action", args=[cycle.pk]), data, follow=True)
+    data = {"step": action, "date": "2024-05-20", "comment": "意見なし", "reason": "誤りを直すため"}
+    response = client.post(reverse("reviews:cycle_step", args=[cycle.pk]), data, follow=True)
     assert response.redirect_chain == [(reverse("reviews:worklist", args=[cycle.pk]), 302)]
     cycle.refresh_from_db()
     shown = [(m.level_tag, str(m)) for m in response.context["messages"]]
@@ -124,13 +124,13 @@ def test_the_whole_path_is_recorded_with_who_when_dates_comments_and_reason(plan
     staff = make_user("staff", username="joho")
     start = timezone.now()
     cycle = start_cycle(plan5, 2022, admin)
-    cycle = take_action(cycle, "open", admin)
-    cycle = take_action(cycle, "compile", staff)
-    cycle = take_action(
+    cycle = take_step(cycle, "open", admin)
+    cycle = take_step(cycle, "compile", staff)
+    cycle = take_step(
         cycle, "committee", admin, date=datetime.date(2023, 6, 1), comment="項番8の遅れについて説明を求める。"
     )
-    cycle = take_action(cycle, "headquarters", admin, date=datetime.date(2023, 7, 3), comment="了承")
-    cycle = take_action(cycle, "reopen", admin, reason="項番8の実施状況に誤りがあったため")
+    cycle = take_step(cycle, "headquarters", admin, date=datetime.date(2023, 7, 3), comment="了承")
+    cycle = take_step(cycle, "reopen", admin, reason="項番8の実施状況に誤りがあったため")
     end = timezone.now()
 
     cycle = ReviewCycle.objects.get(pk=cycle.pk)
@@ -156,7 +156,7 @@ def test_the_whole_path_is_recorded_with_who_when_dates_comments_and_reason(plan
 
 def test_the_worklist_shows_the_record_of_the_cycle(client, plan5, admin):
     cycle = cycle_in_state(plan5, 2022, admin, S.COMMITTEE_DONE)
-    cycle = take_action(cycle, "reopen", admin, reason="数値の訂正")
+    cycle = take_step(cycle, "reopen", admin, reason="数値の訂正")
     client.force_login(admin)
     html = client.get(reverse("reviews:worklist", args=[cycle.pk])).content.decode()
     assert "取りまとめ済 → 情報システム委員会 審議済" in html
@@ -167,9 +167,9 @@ def test_the_worklist_shows_the_record_of_the_cycle(client, plan5, admin):
 def test_deliberation_dates_and_comments_through_the_view(client, plan5, admin):
     cycle = cycle_in_state(plan5, 2022, admin, S.COMPILED)
     client.force_login(admin)
-    url = reverse("reviews:cycle_action", args=[cycle.pk])
-    client.post(url, {"action": "committee", "date": "2023-06-01", "comment": "おおむね計画どおり"})
-    client.post(url, {"action": "headquarters", "date": "2023-07-03", "comment": "了承する"})
+    url = reverse("reviews:cycle_step", args=[cycle.pk])
+    client.post(url, {"step": "committee", "date": "2023-06-01", "comment": "おおむね計画どおり"})
+    client.post(url, {"step": "headquarters", "date": "2023-07-03", "comment": "了承する"})
     cycle.refresh_from_db()
     assert cycle.state == S.HEADQUARTERS_DONE
     assert (cycle.committee_date, cycle.committee_comment) == (
@@ -185,16 +185,16 @@ def test_a_deliberation_step_without_its_date_is_refused(client, plan5, admin, a
     cycle = cycle_in_state(plan5, 2022, admin, state)
     events = cycle.events.count()
     with pytest.raises(TransitionError, match="審議日"):
-        take_action(cycle, action, admin, comment="日付なし")
+        take_step(cycle, action, admin, comment="日付なし")
     client.force_login(admin)
     response = client.post(
-        reverse("reviews:cycle_action", args=[cycle.pk]),
-        {"action": action, "comment": "日付なし"},
+        reverse("reviews:cycle_step", args=[cycle.pk]),
+        {"step": action, "comment": "日付なし"},
         follow=True,
     )
     assert [str(m) for m in response.context["messages"]] == ["審議日を入力してください。"]
     # A date that is not a date is no better.
-    client.post(reverse("reviews:cycle_action", args=[cycle.pk]), {"action": action, "date": "来週"})
+    client.post(reverse("reviews:cycle_step", args=[cycle.pk]), {"step": action, "date": "来週"})
     cycle.refresh_from_db()
     assert cycle.state == state and cycle.events.count() == events
 
@@ -204,10 +204,10 @@ def test_reopening_without_a_reason_is_refused(client, plan5, admin, reason):
     cycle = cycle_in_state(plan5, 2022, admin, S.COMPILED)
     events = cycle.events.count()
     with pytest.raises(TransitionError, match="理由"):
-        take_action(cycle, "reopen", admin, reason=reason)
+        take_step(cycle, "reopen", admin, reason=reason)
     client.force_login(admin)
     response = client.post(
-        reverse("reviews:cycle_action", args=[cycle.pk]), {"action": "reopen", "reason": reason}, follow=True
+        reverse("reviews:cycle_step", args=[cycle.pk]), {"step": "reopen", "reason": reason}, follow=True
     )
     assert [str(m) for m in response.context["messages"]] == ["再開する理由を入力してください。"]
     cycle.refresh_from_db()
@@ -217,9 +217,9 @@ def test_reopening_without_a_reason_is_refused(client, plan5, admin, reason):
 def test_a_step_taken_from_a_stale_copy_of_the_cycle_is_refused(plan5, admin):
     cycle = start_cycle(plan5, 2022, admin)
     stale = ReviewCycle.objects.get(pk=cycle.pk)
-    take_action(cycle, "open", admin)
+    take_step(cycle, "open", admin)
     with pytest.raises(TransitionError, match="ほかの人"):
-        take_action(stale, "open", admin)
+        take_step(stale, "open", admin)
     assert cycle.events.count() == 2
 
 
@@ -262,14 +262,14 @@ def test_an_entry_locked_by_compiling_is_editable_again_after_reopening(client, 
     entry = StatusEntry.objects.get(cycle=cycle, initiative__number=1)
     assert client.post(url, entry_form_data(entry, actions="初回の入力")).status_code == 302
     entry.refresh_from_db()
-    cycle = take_action(cycle, "compile", staff)
+    cycle = take_step(cycle, "compile", staff)
 
     response = client.post(url, entry_form_data(entry, actions="締切後の入力"), follow=True)
     assert "「取りまとめ済」のため、保存できませんでした" in response.content.decode()
     entry.refresh_from_db()
     assert (entry.actions, entry.version) == ("初回の入力", 1)
 
-    take_action(cycle, "reopen", admin, reason="記載漏れ")
+    take_step(cycle, "reopen", admin, reason="記載漏れ")
     response = client.get(url)
     assert response.context["form"] is not None
     assert client.post(url, entry_form_data(entry, actions="再開後の入力")).status_code == 302
@@ -483,7 +483,7 @@ def test_the_planned_stage_of_the_cycles_year_comes_from_the_roadmap(plan5, admi
 
 
 def test_a_save_racing_the_compile_is_not_written_into_the_compiled_cycle(client, plan5, admin, monkeypatch):
-    from reviews import views
+    from reviews.views import cycles as views
 
     staff = make_user("staff")
     cycle = open_cycle(plan5, 2022, admin)
@@ -491,7 +491,7 @@ def test_a_save_racing_the_compile_is_not_written_into_the_compiled_cycle(client
 
     def compiled_in_between(*args, **kwargs):
         # The other request — 取りまとめ — commits after this one checked the cycle and before it writes.
-        take_action(ReviewCycle.objects.get(pk=cycle.pk), "compile", admin)
+        take_step(ReviewCycle.objects.get(pk=cycle.pk), "compile", admin)
         return real_save_entry(*args, **kwargs)
 
     monkeypatch.setattr(views, "save_entry", compiled_in_between)

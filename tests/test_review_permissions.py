@@ -125,12 +125,12 @@ def perform(client, request, world):
         action = request.removeprefix("action ")
         cycle = cycle_in_state(plan, 2023, admin, ACTION_STATE[action])
         data = {
-            "action": action,
+            "step": action,
             "date": "2024-05-20",
             "comment": "異議なし",
             "reason": "数値の誤りを直すため",
         }
-        response = client.post(reverse("reviews:cycle_action", args=[cycle.pk]), data)
+        response = client.post(reverse("reviews:cycle_step", args=[cycle.pk]), data)
 
         def moved():
             cycle.refresh_from_db()
@@ -264,7 +264,7 @@ def test_belonging_to_a_department_without_the_editor_role_grants_nothing(client
 def test_a_superuser_is_an_administrator(client, world, admin_user):
     cycle = start_cycle(world["plan"], 2022, world["admin"])
     client.force_login(admin_user)
-    response = client.post(reverse("reviews:cycle_action", args=[cycle.pk]), {"action": "open"})
+    response = client.post(reverse("reviews:cycle_step", args=[cycle.pk]), {"step": "open"})
     assert response.status_code == 302
     cycle.refresh_from_db()
     assert cycle.state == CycleState.SURVEYING
@@ -317,8 +317,8 @@ def test_the_committee_member_reads_an_entry_without_a_form(client, world):
     assert "予約システムの要件を整理した。" in html and "実施中" in html
     # The worklist offers the committee member no step of the cycle either.
     response = client.get(reverse("reviews:worklist", args=[cycle.pk]))
-    assert response.context["actions"] == []
-    assert reverse("reviews:cycle_action", args=[cycle.pk]) not in response.content.decode()
+    assert response.context["steps"] == []
+    assert reverse("reviews:cycle_step", args=[cycle.pk]) not in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -329,7 +329,7 @@ def test_the_worklist_offers_only_the_steps_the_role_may_take(client, world, rol
     cycle = open_cycle(world["plan"], 2022, world["admin"])
     client.force_login(world["users"][role])
     response = client.get(reverse("reviews:worklist", args=[cycle.pk]))
-    assert [a["name"] for a in response.context["actions"]] == offered
+    assert [a["name"] for a in response.context["steps"]] == offered
 
 
 def test_only_the_administrator_is_offered_the_form_to_create_a_cycle(client, world):
@@ -346,14 +346,14 @@ def test_creating_a_cycle_answers_only_post(client, world):
     assert not ReviewCycle.objects.exists()
 
 
-@pytest.mark.parametrize("data", [{"action": "publish"}, {}], ids=["unknown action", "no action"])
+@pytest.mark.parametrize("data", [{"step": "publish"}, {}], ids=["unknown action", "no action"])
 def test_a_post_to_the_cycle_steps_by_someone_who_may_take_none_is_refused_and_logged(
     client, world, caplog, data
 ):
     cycle = open_cycle(world["plan"], 2022, world["admin"])
     client.force_login(world["users"]["committee"])
     caplog.set_level(logging.WARNING, logger="reviews.access")
-    response = client.post(reverse("reviews:cycle_action", args=[cycle.pk]), data)
+    response = client.post(reverse("reviews:cycle_step", args=[cycle.pk]), data)
     assert response.status_code == 403
     assert [r for r in caplog.records if r.name == "reviews.access"]
 
@@ -362,8 +362,8 @@ def test_a_refused_step_of_the_cycle_does_not_record_its_date_or_comment(client,
     cycle = cycle_in_state(world["plan"], 2022, world["admin"], CycleState.COMPILED)
     client.force_login(world["users"]["staff"])
     response = client.post(
-        reverse("reviews:cycle_action", args=[cycle.pk]),
-        {"action": "committee", "date": "2024-05-20", "comment": "職員が書いた意見"},
+        reverse("reviews:cycle_step", args=[cycle.pk]),
+        {"step": "committee", "date": "2024-05-20", "comment": "職員が書いた意見"},
     )
     assert response.status_code == 403
     cycle.refresh_from_db()
@@ -380,8 +380,41 @@ def test_a_post_without_the_csrf_token_is_refused(world):
         == 403
     )
     browser.force_login(world["admin"])
-    response = browser.post(reverse("reviews:cycle_action", args=[cycle.pk]), {"action": "compile"})
+    response = browser.post(reverse("reviews:cycle_step", args=[cycle.pk]), {"step": "compile"})
     assert response.status_code == 403
     entry.refresh_from_db()
     cycle.refresh_from_db()
     assert (entry.version, cycle.state) == (0, CycleState.SURVEYING)
+
+
+def test_renaming_a_role_group_in_the_admin_keeps_its_role(client, plan5):
+    from django.contrib.auth.models import Group
+
+    from reviews.roles import Role, roles_of
+
+    staff = make_user("staff")
+    group = Role.STAFF.group()
+    admin = make_user("admin", username="renaming-admin")
+    type(admin).objects.filter(pk=admin.pk).update(is_staff=True)
+    client.force_login(admin)
+    response = client.post(
+        f"/admin/auth/group/{group.pk}/change/",
+        {"name": "総務部 情報管理課", "permissions": list(group.permissions.values_list("pk", flat=True))},
+    )
+
+    assert response.status_code == 302
+    assert Group.objects.get(pk=group.pk).name == "総務部 情報管理課"
+    staff = type(staff).objects.get(pk=staff.pk)
+    assert roles_of(staff) == {Role.STAFF}
+    client.force_login(staff)
+    assert client.get("/reviews/").status_code == 200
+
+
+def test_a_group_without_a_role_permission_gives_no_role_whatever_its_name(plan5):
+    from django.contrib.auth.models import Group
+
+    from reviews.roles import roles_of
+
+    user = make_user("none")
+    user.groups.add(Group.objects.create(name="情報管理課（旧）"))
+    assert roles_of(type(user).objects.get(pk=user.pk)) == set()

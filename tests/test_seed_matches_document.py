@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 
 from initiatives.models import Department, Evaluation, Initiative, RoadmapCell
-from plan.models import GlossaryTerm, Goal, Plan, PlanReference, ReviewStep
+from plan.models import GlossaryTerm, Goal, ManagementStep, Plan, PlanReference
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "fixtures" / "source" / "第五次東大和市情報化推進計画.txt"
 
@@ -296,7 +296,7 @@ def progress_management():
 
 
 @cache
-def review_steps():
+def management_steps():
     """第3章 3: [(kind, body)]: the bodies that deliberate, in order, then where the result is published."""
     text = "".join(progress_management())
     match = re.search(r"である(.+?)で審議の後、(.+?)で公開", text)
@@ -558,9 +558,9 @@ def test_the_earlier_plans_are_titled_and_dated_as_chapter_1_tells_their_history
 
 
 def test_progress_is_deliberated_by_the_committee_then_the_headquarters_then_published(plan5):
-    stored = list(plan5.review_steps.order_by("order").values_list("order", "kind", "body"))
-    assert stored == [(order, kind, body) for order, (kind, body) in enumerate(review_steps(), start=1)]
-    assert [body for _k, body in review_steps()] == [
+    stored = list(plan5.management_steps.order_by("order").values_list("order", "kind", "body"))
+    assert stored == [(order, kind, body) for order, (kind, body) in enumerate(management_steps(), start=1)]
+    assert [body for _k, body in management_steps()] == [
         "東大和市情報システム委員会",
         "東大和市情報システムマネジメント本部会議",
         "市報及びホームページ",
@@ -625,7 +625,7 @@ def dump(keys=True):
     """Every row load_seed writes, with its primary key, so that a delete and re-create shows too.
 
     keys=False leaves out the keys of roadmap cells and evaluations, which may be re-created."""
-    models = [Plan, PlanReference, ReviewStep, Goal, GlossaryTerm, Department, Initiative]
+    models = [Plan, PlanReference, ManagementStep, Goal, GlossaryTerm, Department, Initiative]
     tables = {m.__name__: list(m.objects.order_by("pk").values()) for m in models}
     for name in ("goals", "carried_from"):
         through = getattr(Initiative, name).through
@@ -689,9 +689,9 @@ def _change_glossary_and_goal(plan4, plan5):
     plan5.goals.filter(code="III").update(title="効率的な行政")
 
 
-def _change_plan_and_review_steps(plan4, plan5):
+def _change_plan_and_management_steps(plan4, plan5):
     Plan.objects.filter(pk=plan5.pk).update(title="第五次計画", division="", last_fiscal_year=2030)
-    plan5.review_steps.filter(order=2).update(body="庁議")
+    plan5.management_steps.filter(order=2).update(body="庁議")
 
 
 @pytest.mark.parametrize(
@@ -701,7 +701,7 @@ def _change_plan_and_review_steps(plan4, plan5):
         _change_roadmap,
         _change_evaluation,
         _change_glossary_and_goal,
-        _change_plan_and_review_steps,
+        _change_plan_and_management_steps,
     ],
     ids=lambda f: f.__name__.strip("_"),
 )

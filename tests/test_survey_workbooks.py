@@ -10,20 +10,19 @@ import zipfile
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.timezone import localtime
 from openpyxl import load_workbook
 
 from initiatives.models import Achievement, Department, Direction, Initiative
-from initiatives.spreadsheet import XLSX_CONTENT_TYPE
-from reviews import workbooks
-from reviews.cycles import start_cycle, take_action
+from reviews import survey_workbooks as workbooks
+from reviews.cycles import start_cycle, take_step
 from reviews.entries import save_entry
 from reviews.models import Progress, StageReached, StatusEntry
 from reviews.roles import Role
 from tests.test_plan_import import billion_laughs, rewrite_zip, xml_part
+from workbooks import XLSX_CONTENT_TYPE
 
 YEAR = 2024
 SOMU_NUMBERS = [16, 19, 25]
@@ -58,12 +57,12 @@ def kikaku(plan5):
 
 @pytest.fixture
 def cycle(plan5, somu, kikaku, admin_user):
-    return take_action(start_cycle(plan5, YEAR, admin_user), "open", admin_user)
+    return take_step(start_cycle(plan5, YEAR, admin_user), "open", admin_user)
 
 
 def person(django_user_model, username, role, *departments):
     user = django_user_model.objects.create_user(username, password="x")
-    user.groups.add(Group.objects.get(name=role.value))
+    user.groups.add(role.group())
     for department in departments:
         department.members.add(user)
     return user
@@ -188,7 +187,7 @@ def test_the_workbook_lists_only_the_departments_initiatives_with_the_planned_st
 
 
 def test_the_planned_stage_is_the_roadmaps_for_the_cycles_year(staff_client, plan5, kikaku, admin_user):
-    cycle = take_action(start_cycle(plan5, 2023, admin_user), "open", admin_user)
+    cycle = take_step(start_cycle(plan5, 2023, admin_user), "open", admin_user)
     sheet = sheet_of(download(staff_client, cycle, kikaku))
     # 項番 3 studies in 2023 and implements from 2024.
     assert [r for r in sheet.iter_rows(min_row=FIRST_ROW, max_col=3, values_only=True)][1] == (
@@ -335,9 +334,9 @@ def test_the_import_is_logged_with_who_which_department_and_the_counts(staff_cli
     preview = upload(
         staff_client, cycle, somu, fill(download(staff_client, cycle, somu), {25: {"課題": "予算"}})
     )
-    with caplog.at_level(logging.INFO, logger="reviews.workbooks"):
+    with caplog.at_level(logging.INFO, logger="reviews.survey_workbooks"):
         confirm(staff_client, cycle, preview)
-    [line] = [r.getMessage() for r in caplog.records if r.name == "reviews.workbooks"]
+    [line] = [r.getMessage() for r in caplog.records if r.name == "reviews.survey_workbooks"]
     assert "by staff" in line and f"cycle {cycle.pk}" in line and "総務課" in line
     assert "1 written" in line and "変更あり 1件、変更なし 2件" in line
 
@@ -449,7 +448,7 @@ def test_a_workbook_of_another_department_is_refused(staff_client, cycle, somu, 
 
 
 def test_a_workbook_of_another_cycle_is_refused(staff_client, cycle, somu, admin_user):
-    other = take_action(start_cycle(cycle.plan, 2023, admin_user), "open", admin_user)
+    other = take_step(start_cycle(cycle.plan, 2023, admin_user), "open", admin_user)
     data = download(staff_client, other, somu)
     [error] = refused(staff_client, cycle, somu, data)
     assert error.startswith(
@@ -620,7 +619,7 @@ def test_a_compiled_cycle_refuses_upload_and_confirmation(staff_client, cycle, s
     preview = upload(
         staff_client, cycle, somu, fill(download(staff_client, cycle, somu), {19: {"課題": "x"}})
     )
-    take_action(cycle, "compile", staff)
+    take_step(cycle, "compile", staff)
     before = stored(cycle)
 
     response = confirm(staff_client, cycle, preview)

@@ -130,8 +130,8 @@ def test_a_deliberation_comment_over_the_limit_is_refused_naming_the_field(clien
     client.force_login(admin)
 
     response = client.post(
-        reverse("reviews:cycle_action", args=[cycle.pk]),
-        {"action": "committee", "date": "2024-06-01", "comment": "意" * HUGE},
+        reverse("reviews:cycle_step", args=[cycle.pk]),
+        {"step": "committee", "date": "2024-06-01", "comment": "意" * HUGE},
         follow=True,
     )
 

@@ -5,9 +5,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from initiatives.importing import PlanImportError, apply_rows, record_import
+from initiatives.importing import apply_rows, record_import
 from initiatives.spreadsheet import read_plan_workbook
 from plan.models import Plan
+from workbooks import WorkbookError
 
 
 class Command(BaseCommand):
@@ -42,7 +43,7 @@ class Command(BaseCommand):
                 )
                 if not dry_run:
                     record_import(plan, f"import_plan コマンド（OS の利用者 {os_user()}）で {path}", result)
-        except PlanImportError as exc:
+        except WorkbookError as exc:
             for message in exc.messages:
                 self.stderr.write(message)
             raise CommandError(

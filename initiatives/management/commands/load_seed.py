@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from initiatives.importing import apply_rows, record_import
 from initiatives.models import Initiative
 from initiatives.open_data import rows_from_dict
-from plan.models import GlossaryTerm, Goal, Plan, PlanReference, ReviewStep
+from plan.models import GlossaryTerm, Goal, ManagementStep, Plan, PlanReference
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 PLAN_FIELDS = [
@@ -65,9 +65,9 @@ def load_plans(items):
         for order, ref in enumerate(item["references"], start=1):
             PlanReference.objects.update_or_create(plan=plan, order=order, defaults=ref)
         plan.references.filter(order__gt=len(item["references"])).delete()
-        for order, step in enumerate(item["review_steps"], start=1):
-            ReviewStep.objects.update_or_create(plan=plan, order=order, defaults=step)
-        plan.review_steps.filter(order__gt=len(item["review_steps"])).delete()
+        for order, step in enumerate(item["management_steps"], start=1):
+            ManagementStep.objects.update_or_create(plan=plan, order=order, defaults=step)
+        plan.management_steps.filter(order__gt=len(item["management_steps"])).delete()
         for order, term in enumerate(item["glossary"], start=1):
             GlossaryTerm.objects.update_or_create(
                 plan=plan, term=term["term"], defaults={"order": order, "definition": term["definition"]}

@@ -11,37 +11,43 @@ from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import RequestConfig
 
 from initiatives import staging
-from initiatives.importing import PlanImportError
 from initiatives.models import RoadmapCell
-from initiatives.spreadsheet import XLSX_CONTENT_TYPE
-from reviews import final, report_files, roles, workbooks
-from reviews.cycles import start_cycle, take_action
-from reviews.entries import EntryLocked, StaleEntry, changes_between, save_entry
+from plan.eras import fiscal_year_label
+from reviews import report_files, roles, survey_workbooks
+from reviews.cycles import start_cycle, take_step
+from reviews.entries import EntryLocked, StaleEntry, entry_history, save_entry
+from reviews.evaluations import unrecorded_numbers
 from reviews.filters import WorklistFilter
 from reviews.forms import (
-    CycleActionForm,
     CycleCreateForm,
+    CycleStepForm,
     StatusEntryForm,
     SurveyConfirmForm,
     SurveyUploadForm,
 )
 from reviews.models import EntryState, Progress, Publication, ReviewCycle, StatusEntry, TransitionError
-from reviews.reports import cycle_report
+from reviews.reports import cycle_report, plans_with_final_table
 from reviews.tables import WorklistTable
+from workbooks import XLSX_CONTENT_TYPE, WorkbookError
 
 
-@login_required
-def cycle_list(request):
-    roles.require(request, roles.can_read(request.user), "read reviews")
+def _cycle_list(request, form=None, status=200):
     cycles = ReviewCycle.objects.for_list().annotate(
         entry_count=Count("entries"), done_count=Count("entries", filter=Q(entries__state=EntryState.DONE))
     )
     context = {
         "cycles": cycles,
-        "form": CycleCreateForm() if roles.is_admin(request.user) else None,
+        "form": form or (CycleCreateForm() if roles.is_admin(request.user) else None),
         "can_read_all": roles.can_read_all(request.user),
+        "final_plans": list(plans_with_final_table().order_by("-ordinal")),
     }
-    return render(request, "reviews/cycle_list.html", context)
+    return render(request, "reviews/cycle_list.html", context, status=status)
+
+
+@login_required
+def cycle_list(request):
+    roles.require(request, roles.can_read(request.user), "read reviews")
+    return _cycle_list(request)
 
 
 @login_required
@@ -50,18 +56,12 @@ def cycle_create(request):
     roles.require(request, roles.is_admin(request.user), "open a review cycle")
     form = CycleCreateForm(request.POST)
     if not form.is_valid():
-        cycles = ReviewCycle.objects.for_list()
-        return render(request, "reviews/cycle_list.html", {"cycles": cycles, "form": form}, status=400)
+        return _cycle_list(request, form, status=400)
     try:
         cycle = start_cycle(form.cleaned_data["plan"], form.cleaned_data["fiscal_year"], request.user)
     except TransitionError as exc:
         form.add_error("fiscal_year", str(exc))
-        return render(
-            request,
-            "reviews/cycle_list.html",
-            {"cycles": ReviewCycle.objects.for_list(), "form": form},
-            status=400,
-        )
+        return _cycle_list(request, form, status=400)
     messages.success(request, _("%(cycle)sを作成しました（準備中）。") % {"cycle": cycle.title})
     return redirect("reviews:worklist", cycle.pk)
 
@@ -84,10 +84,16 @@ def worklist(request, cycle_id):
         "filter": filterset,
         "counts": counts,
         "shown": len(table.rows),
-        "actions": [
-            {"name": a, "label": ReviewCycle.ACTION_LABELS[a], "form": CycleActionForm(initial={"action": a})}
-            for a in cycle.available_actions()
-            if roles.can_take(request.user, a)
+        "steps": [
+            {
+                "name": s,
+                "label": ReviewCycle.STEP_LABELS[s],
+                "form": CycleStepForm(initial={"step": s}),
+                "needs_date": s in ("committee", "headquarters"),
+                "needs_reason": s == "reopen",
+            }
+            for s in cycle.available_steps()
+            if roles.can_take(request.user, s)
         ],
         "events": cycle.events.select_related("user"),
         "can_use_workbooks": roles.can_record_all(request.user) or bool(roles.department_ids(request.user)),
@@ -99,24 +105,24 @@ def worklist(request, cycle_id):
 
 @login_required
 @require_POST
-def cycle_action(request, cycle_id):
+def cycle_step(request, cycle_id):
     cycle = roles.get_cycle(request, cycle_id)
     roles.require(
-        request, any(roles.can_take(request.user, a) for a in ReviewCycle.TRANSITIONS), "cycle actions"
+        request, any(roles.can_take(request.user, s) for s in ReviewCycle.TRANSITIONS), "cycle steps"
     )
-    form = CycleActionForm(request.POST)
+    form = CycleStepForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("操作を受け付けられませんでした。"))
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
         return redirect("reviews:worklist", cycle.pk)
-    action = form.cleaned_data["action"]
-    roles.require(request, roles.can_take(request.user, action), f"cycle action {action}")
+    step = form.cleaned_data["step"]
+    roles.require(request, roles.can_take(request.user, step), f"cycle step {step}")
     try:
-        cycle = take_action(
+        cycle = take_step(
             cycle,
-            action,
+            step,
             request.user,
             reason=form.cleaned_data["reason"],
             date=form.cleaned_data["date"],
@@ -133,8 +139,8 @@ def cycle_action(request, cycle_id):
                 "state": cycle.get_state_display(),
             },
         )
-        if action == "publish":
-            final.warn_unrecorded(request, cycle)
+        if step == "publish":
+            _warn_unrecorded(request, cycle)
     return redirect("reviews:worklist", cycle.pk)
 
 
@@ -212,20 +218,6 @@ def entry(request, cycle_id, number):
     return render(request, "reviews/entry.html", context, status=409 if conflict else 200)
 
 
-def entry_history(entry, records=None):
-    """Every saved version, newest first, each with what it changed against the one before.
-
-    records: the entry's historical records, oldest first, for a caller that fetched several entries' at once.
-    """
-    if records is None:
-        records = list(entry.history.select_related("history_user").order_by("history_date", "history_id"))
-    rows, previous = [], StatusEntry()
-    for record in records:
-        rows.append({"record": record, "changes": changes_between(previous, record)})
-        previous = record
-    return list(reversed(rows))
-
-
 # --- Survey workbooks (調査票) for departments: download, upload and preview, confirm ---------------------
 
 
@@ -236,9 +228,11 @@ def workbook_download(request, cycle_id, department_id):
     department = roles.get_department(request, cycle, department_id)
     entries = StatusEntry.objects.for_worklist(cycle).filter(initiative__department=department)
     response = HttpResponse(
-        workbooks.write_survey_workbook(cycle, department, entries), content_type=XLSX_CONTENT_TYPE
+        survey_workbooks.write_survey_workbook(cycle, department, entries), content_type=XLSX_CONTENT_TYPE
     )
-    response["Content-Disposition"] = content_disposition_header(True, workbooks.file_name(cycle, department))
+    response["Content-Disposition"] = content_disposition_header(
+        True, survey_workbooks.file_name(cycle, department)
+    )
     return response
 
 
@@ -269,12 +263,12 @@ def workbook_upload(request, cycle_id):
     data = upload.read(settings.SPREADSHEET_MAX_BYTES + 1)
     context = {"cycle": cycle, "department": department, "file_name": upload.name}
     try:
-        rows = workbooks.read_survey_workbook(data, cycle, department)
-    except PlanImportError as exc:
+        rows = survey_workbooks.read_survey_workbook(data, cycle, department)
+    except WorkbookError as exc:
         return render(
             request, "reviews/workbook_preview.html", {**context, "errors": exc.messages}, status=400
         )
-    changed = [r.number for r in rows if r.status == workbooks.RowStatus.CHANGED]
+    changed = [r.number for r in rows if r.status == survey_workbooks.RowStatus.CHANGED]
     confirm = None
     if changed:
         confirm = SurveyConfirmForm(
@@ -285,7 +279,7 @@ def workbook_upload(request, cycle_id):
                 "numbers": ",".join(map(str, changed)),
             }
         )
-    context |= {"rows": rows, "summary": workbooks.summary(rows), "confirm_form": confirm}
+    context |= {"rows": rows, "summary": survey_workbooks.summary(rows), "confirm_form": confirm}
     return render(request, "reviews/workbook_preview.html", context)
 
 
@@ -312,8 +306,8 @@ def workbook_confirm(request, cycle_id):
         )
         return redirect("reviews:worklist", cycle.pk)
     try:
-        rows = workbooks.read_survey_workbook(data, cycle, department)
-        written = workbooks.apply_survey(
+        rows = survey_workbooks.read_survey_workbook(data, cycle, department)
+        written = survey_workbooks.apply_survey(
             cycle,
             department,
             rows,
@@ -321,7 +315,7 @@ def workbook_confirm(request, cycle_id):
             request.user,
             form.cleaned_data["file_name"],
         )
-    except PlanImportError as exc:
+    except WorkbookError as exc:
         for message in exc.messages:
             messages.error(request, message)
         return redirect("reviews:worklist", cycle.pk)
@@ -358,7 +352,12 @@ def report(request, cycle_id):
     cycle = roles.get_cycle(request, cycle_id)
     roles.require(request, roles.can_read_all(request.user), "read report")
     publication = Publication.objects.filter(cycle=cycle).first()
-    context = {"cycle": cycle, "report": cycle_report(cycle), "publication": publication}
+    context = {
+        "cycle": cycle,
+        "report": cycle_report(cycle),
+        "publication": publication,
+        "behind": report_files.BEHIND,
+    }
     return render(request, "reviews/report.html", context)
 
 
@@ -376,3 +375,17 @@ def report_file(request, cycle_id, fmt):
     name = f"report-{cycle.plan.ordinal}-{cycle.fiscal_year}.{fmt}"
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response
+
+
+def _warn_unrecorded(request, cycle):
+    """After publication: tell the administrator which items did not become evaluations."""
+    numbers = unrecorded_numbers(cycle)
+    if numbers:
+        messages.warning(
+            request,
+            _(
+                "項番 %(numbers)s は達成状況または今後の方向性が未入力のため、%(year)sの評価として記録していません。"
+                "公開した報告には未入力として載っています。"
+            )
+            % {"numbers": "、".join(map(str, numbers)), "year": fiscal_year_label(cycle.fiscal_year)},
+        )

@@ -7,7 +7,7 @@ from django.db import transaction
 from accounts.development import DEVELOPMENT_GROUP, DEVELOPMENT_PASSWORDS
 from initiatives.models import Department, Initiative
 from plan.models import Plan
-from reviews.cycles import start_cycle, take_action
+from reviews.cycles import start_cycle, take_step
 from reviews.models import ReviewCycle
 from reviews.roles import Role
 
@@ -55,7 +55,7 @@ class Command(BaseCommand):
             user.is_staff = user.is_superuser = role == Role.ADMIN
             user.set_password(password)
             user.save()
-            user.groups.set([Group.objects.get(name=role.value), development])
+            user.groups.set([role.group(), development])
             users[username] = user
         department, _created = Department.objects.get_or_create(name=DEV_DEPARTMENT)
         department.members.add(users["dept"])
@@ -71,4 +71,4 @@ class Command(BaseCommand):
         if plan is None or not plan.fiscal_years or ReviewCycle.objects.filter(plan=plan).exists():
             return
         cycle = start_cycle(plan, plan.last_fiscal_year, admin)
-        take_action(cycle, "open", admin)
+        take_step(cycle, "open", admin)

@@ -28,26 +28,26 @@ from openpyxl.worksheet.protection import SheetProtection
 
 from audit.models import AuditAction
 from audit.trail import record
-from initiatives.importing import PlanImportError
-from initiatives.spreadsheet import (
+from plan.eras import fiscal_year_label, wareki
+from reviews.entries import changes_between, save_entry
+from reviews.models import Progress, StatusEntry
+from workbooks import (
+    CANNOT_OPEN,
     CENTER,
     HEADER_FILL,
     WRAP,
-    SpreadsheetError,
-    _cannot_open,
-    _compact,
-    _number,
+    UnreadableWorkbook,
+    WorkbookError,
     cell_text,
+    compact,
     open_workbook,
+    positive_number,
     print_a4_landscape,
     safe_text,
     set_text,
     workbook_bytes,
     write_cell,
 )
-from plan.eras import fiscal_year_label, wareki
-from reviews.entries import changes_between, save_entry
-from reviews.models import Progress, StatusEntry
 
 logger = logging.getLogger(__name__)
 
@@ -230,6 +230,10 @@ class SurveyRow:
     def number(self):
         return self.entry.initiative.number
 
+    @property
+    def is_stale(self):
+        return self.status == RowStatus.STALE
+
     def get_status_display(self):
         return RowStatus(self.status).label
 
@@ -237,16 +241,16 @@ class SurveyRow:
 def read_survey_workbook(data, cycle, department):
     """The rows of a returned survey workbook, each compared with its stored entry.
 
-    Raises PlanImportError listing every bad cell, naming row and column, if anything is wrong.
+    Raises WorkbookError listing every bad cell, naming row and column, if anything is wrong.
     """
     workbook = open_workbook(data)
     try:
         info = _read_info(workbook)
         rows = _survey_rows(workbook)
-    except SpreadsheetError:
+    except UnreadableWorkbook:
         raise
     except Exception:  # read-only mode parses a sheet only when it is read; a broken sheet is a broken file.
-        raise SpreadsheetError(_cannot_open()) from None
+        raise UnreadableWorkbook(CANNOT_OPEN) from None
     finally:
         workbook.close()
     _check_identity(info, cycle, department)
@@ -257,7 +261,7 @@ def read_survey_workbook(data, cycle, department):
 
 
 def _not_a_survey():
-    return SpreadsheetError(
+    return UnreadableWorkbook(
         _(
             "このファイルは本システムの調査票ではないか、調査票の情報が消されています。調査票をダウンロードし直して記入してください。"
         )
@@ -286,28 +290,28 @@ def _survey_rows(workbook):
     return [tuple(r) for r in sheet.iter_rows(values_only=True)]
 
 
-def _whole_number(value):
+def _wholepositive_number(value):
     """A non-negative integer written by write_survey_workbook (版, the ids), or None if it is not one."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return int(value) if float(value).is_integer() and value >= 0 else None
-    text = _compact(value)
+    text = compact(value)
     return int(text) if text.isascii() and text.isdigit() else None
 
 
 def _check_identity(info, cycle, department):
-    cycle_id, year = _whole_number(info.get("調査ID")), _whole_number(info.get("年度"))
-    department_id = _whole_number(info.get("担当課ID"))
+    cycle_id, year = _wholepositive_number(info.get("調査ID")), _wholepositive_number(info.get("年度"))
+    department_id = _wholepositive_number(info.get("担当課ID"))
     if cycle_id is None or department_id is None:
         raise _not_a_survey()
     if cycle_id != cycle.pk or year != cycle.fiscal_year:
-        raise SpreadsheetError(
+        raise UnreadableWorkbook(
             _("この調査票は「%(other)s」のものです。%(cycle)sには取り込めません。")
             % {"other": cell_text(info.get("調査")), "cycle": cycle}
         )
     if department_id != department.pk:
-        raise SpreadsheetError(
+        raise UnreadableWorkbook(
             _(
                 "この調査票は%(other)sのものです。%(department)sの調査票として取り込むことはできません。担当課の選択を確認してください。"
             )
@@ -317,15 +321,15 @@ def _check_identity(info, cycle, department):
 
 def _find_header(rows):
     for index, values in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        found = {_compact(v): col for col, v in enumerate(values) if _compact(v)}
+        found = {compact(v): col for col, v in enumerate(values) if compact(v)}
         if "項番" not in found:
             continue
-        columns = {c.name: found[_compact(c.header)] for c in COLUMNS if _compact(c.header) in found}
+        columns = {c.name: found[compact(c.header)] for c in COLUMNS if compact(c.header) in found}
         missing = [
             c.header for c in COLUMNS if c.name not in columns and c.name not in ("name", "planned_stage")
         ]
         if missing:
-            raise SpreadsheetError(
+            raise UnreadableWorkbook(
                 _(
                     "%(row)d行目: 見出し%(headers)sの列がありません。調査票の列は消さずに、ダウンロードし直して記入してください。"
                 )
@@ -350,16 +354,16 @@ def _read_rows(rows, header_row, columns, cycle, department):
     errors, result, seen = [], [], {}
     for row_no, line in enumerate(rows[header_row:], start=header_row + 1):
         line = list(line) + [None] * (width - len(line))
-        if all(_compact(v) == "" for v in line):
+        if all(compact(v) == "" for v in line):
             continue
         cells = {name: line[col] for name, col in columns.items()}
 
         def where(name, row_no=row_no):
             return _where(row_no, columns[name], headers[name])
 
-        number = _number(cells["number"])
+        number = positive_number(cells["number"])
         if number is None:
-            if _compact(cells["number"]):
+            if compact(cells["number"]):
                 errors.append(
                     _("%(where)s: 項番「%(value)s」は数字ではありません。")
                     % {"where": where("number"), "value": cell_text(cells["number"])}
@@ -398,7 +402,7 @@ def _read_rows(rows, header_row, columns, cycle, department):
             continue
         seen[number] = row_no
         row_errors = []
-        version = _whole_number(cells["version"])
+        version = _wholepositive_number(cells["version"])
         if version is None or version > entry.version:
             row_errors.append(
                 _(
@@ -417,14 +421,14 @@ def _read_rows(rows, header_row, columns, cycle, department):
         survey_row.values = _as_stored(values, entry)
         result.append(survey_row)
     if errors:
-        raise PlanImportError(errors)
+        raise WorkbookError(errors)
     return result
 
 
 def _read_value(name, value, where, errors):
     model_field = _field(name)
     if name in CHOICE_FIELDS:
-        word = _compact(value)
+        word = compact(value)
         allowed = allowed_words(name)
         if word and word not in allowed:
             errors.append(
@@ -433,7 +437,7 @@ def _read_value(name, value, where, errors):
             )
         return word
     if name in NUMBER_FIELDS:
-        return _read_number(value, model_field, where, errors)
+        return _readpositive_number(value, model_field, where, errors)
     text = _text(value)
     if model_field.max_length and len(text) > model_field.max_length:
         errors.append(
@@ -446,7 +450,7 @@ def _read_value(name, value, where, errors):
 NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 
 
-def _read_number(value, model_field, where, errors):
+def _readpositive_number(value, model_field, where, errors):
     """目標値 / 実績値: a number cell, or text with full-width digits and thousands commas; empty is None."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None

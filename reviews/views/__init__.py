@@ -1,0 +1,1 @@
+"""The screens of the yearly survey. Only URLconfs import these modules."""

@@ -1,0 +1,24 @@
+"""The committee's dashboard of a review cycle, and the page of one initiative across the years."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, render
+
+from reviews import roles
+from reviews.dashboard import dashboard_data
+from reviews.initiative_record import initiative_data, initiative_queryset
+
+
+@login_required
+def dashboard(request, cycle_id):
+    cycle = roles.get_cycle(request, cycle_id)
+    roles.require(request, roles.can_read_all(request.user), "read dashboard")
+    context = {"cycle": cycle, "plan": cycle.plan, **dashboard_data(cycle)}
+    return render(request, "reviews/dashboard.html", context)
+
+
+@login_required
+def initiative(request, ordinal, number):
+    roles.require(request, roles.can_read(request.user), "read reviews")
+    found = get_object_or_404(initiative_queryset(), plan__ordinal=ordinal, number=number)
+    roles.require(request, roles.can_read_initiative(request.user, found), f"initiative {ordinal}-{number}")
+    return render(request, "reviews/initiative.html", initiative_data(found, request.user))

@@ -1,0 +1,88 @@
+"""The final evaluation of a plan as a page and a workbook, and the start of the next plan's draft."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from initiatives.models import Achievement, Direction, Stage
+from reviews import report_files, roles
+from reviews.models import ReviewCycle
+from reviews.next_plan import NextPlanError, can_start_next_plan, lineage, start_next_plan, successor
+from reviews.reports import final_table, plans_with_final_table
+from workbooks import XLSX_CONTENT_TYPE
+
+
+def _plan_with_final_table(request, ordinal):
+    roles.require(request, roles.can_read(request.user), "read final evaluation")
+    plan = plans_with_final_table().filter(ordinal=ordinal).first()
+    if plan is None:
+        raise Http404(_("この計画には最終評価の表がありません。"))
+    return plan
+
+
+def _label(choices, value):
+    return choices(value).label if value else ""
+
+
+@login_required
+@require_GET
+def final_table_page(request, ordinal):
+    plan = _plan_with_final_table(request, ordinal)
+    report = final_table(plan)
+    rows = [
+        {
+            **row,
+            "target_label": _label(Stage, row["target_stage"]),
+            "achievement_label": _label(Achievement, row["achievement"]),
+            "direction_label": _label(Direction, row["direction"]),
+        }
+        for row in report["rows"]
+    ]
+    successor_plan = successor(plan)
+    context = {
+        "plan": plan,
+        "year": plan.last_fiscal_year,
+        "rows": rows,
+        "missing": [r["number"] for r in rows if not r["achievement"]],
+        "cycle": ReviewCycle.objects.filter(plan=plan, fiscal_year=plan.last_fiscal_year).first(),
+        "successor": successor_plan,
+        "lineage": lineage(plan),
+        "can_start": roles.is_admin(request.user) and can_start_next_plan(successor_plan, report),
+        "carried_count": sum(1 for r in rows if r["direction"] and Direction(r["direction"]).carries_on),
+    }
+    return render(request, "reviews/final_table.html", context)
+
+
+@login_required
+@require_GET
+def final_table_xlsx(request, ordinal):
+    plan = _plan_with_final_table(request, ordinal)
+    response = HttpResponse(
+        report_files.final_workbook(plan, final_table(plan)), content_type=XLSX_CONTENT_TYPE
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{plan.title}_最終評価_{plan.last_fiscal_year}.xlsx"
+    )
+    return response
+
+
+@login_required
+@require_POST
+def start_next_plan_view(request, ordinal):
+    roles.require(request, roles.is_admin(request.user), "start the next plan")
+    plan = _plan_with_final_table(request, ordinal)
+    try:
+        draft = start_next_plan(plan, request.user)
+    except NextPlanError as exc:
+        messages.error(request, str(exc))
+        return redirect("reviews:final_table", plan.ordinal)
+    messages.success(
+        request,
+        _("「%(title)s」を作成し、継続・拡充の個別計画%(count)d件を引き継ぎました。")
+        % {"title": draft.title, "count": draft.initiatives.count()},
+    )
+    return redirect("initiatives:plan_table", draft.ordinal)
