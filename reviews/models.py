@@ -5,6 +5,7 @@
 """
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import connection, models
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
@@ -89,12 +90,40 @@ class EntryState(models.TextChoices):
     DONE = "入力済", _("入力済")
 
 
-ROLE_PERMISSIONS = [
-    ("role_admin", _("役割: システム管理者")),
-    ("role_staff", _("役割: 情報管理課 職員")),
-    ("role_department", _("役割: 担当課 入力者")),
-    ("role_committee", _("役割: 情報システム委員会 委員")),
-]
+class Role(models.TextChoices):
+    """A role is a permission (codename on reviews.ReviewCycle) that its group holds."""
+
+    ADMIN = "role_admin", _("システム管理者")
+    STAFF = "role_staff", _("情報管理課 職員")
+    DEPARTMENT = "role_department", _("担当課 入力者")
+    COMMITTEE = "role_committee", _("情報システム委員会 委員")
+
+    @property
+    def default_group_name(self):
+        """The name its group is created with on a new database; an administrator may rename it."""
+        return DEFAULT_GROUP_NAMES[self]
+
+    def group(self):
+        """The group that holds the role (the first, if an administrator made more than one)."""
+        return (
+            Group.objects.filter(
+                permissions__codename=self.value, permissions__content_type__app_label="reviews"
+            )
+            .order_by("pk")
+            .first()
+        )
+
+
+DEFAULT_GROUP_NAMES = {
+    Role.ADMIN: "システム管理者",
+    Role.STAFF: "情報管理課",
+    Role.DEPARTMENT: "担当課",
+    Role.COMMITTEE: "委員",
+}
+
+
+# Each role's permission, named as the role (the admin shows it beside the group's other permissions).
+ROLE_PERMISSIONS = [(role.value, role.label) for role in Role]
 
 
 class ReviewCycleQuerySet(models.QuerySet):
@@ -138,7 +167,7 @@ class ReviewCycle(models.Model):
     class Meta:
         verbose_name = _("達成状況調査")
         verbose_name_plural = _("達成状況調査")
-        # The roles of the yearly survey (reviews.roles.Role): a group holds its role by permission, so
+        # The roles of the yearly survey (Role): a group holds its role by permission, so
         # renaming the group in the admin keeps the role.
         permissions = ROLE_PERMISSIONS
         constraints = [

@@ -10,50 +10,17 @@ Each role is a permission its group holds (Role), not the group's name: renaming
 
 import logging
 
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, TextChoices
+from django.db.models import Count
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditAction
 from audit.trail import record
 from initiatives.models import Department
-from reviews.models import ReviewCycle, StatusEntry
+from reviews.models import ReviewCycle, Role, StatusEntry
 
 logger = logging.getLogger("reviews.access")
-
-
-class Role(TextChoices):
-    """A role is a permission (codename on reviews.ReviewCycle) that its group holds."""
-
-    ADMIN = "role_admin", _("システム管理者")
-    STAFF = "role_staff", _("情報管理課 職員")
-    DEPARTMENT = "role_department", _("担当課 入力者")
-    COMMITTEE = "role_committee", _("情報システム委員会 委員")
-
-    @property
-    def default_group_name(self):
-        """The name its group is created with on a new database; an administrator may rename it."""
-        return DEFAULT_GROUP_NAMES[self]
-
-    def group(self):
-        """The group that holds the role (the first, if an administrator made more than one)."""
-        return (
-            Group.objects.filter(
-                permissions__codename=self.value, permissions__content_type__app_label="reviews"
-            )
-            .order_by("pk")
-            .first()
-        )
-
-
-DEFAULT_GROUP_NAMES = {
-    Role.ADMIN: "システム管理者",
-    Role.STAFF: "情報管理課",
-    Role.DEPARTMENT: "担当課",
-    Role.COMMITTEE: "委員",
-}
 
 
 def roles_of(user):
