@@ -8,21 +8,21 @@ from django.contrib import admin
 from django.contrib.admin import actions
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import AuditAction, AuditEvent
+from audit.models import AuditEvent, AuditKind
 from audit.trail import record, target_of
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["timestamp", "action", "actor", "ip_address", "object_type", "object_repr", "detail"]
-    list_filter = ["action", "timestamp", "user"]
+    list_display = ["timestamp", "kind", "actor", "ip_address", "object_type", "object_repr", "detail"]
+    list_filter = ["kind", "timestamp", "user"]
     search_fields = ["username", "object_repr", "object_id", "detail"]
     date_hierarchy = "timestamp"
     ordering = ["-timestamp", "-id"]
     list_select_related = ["user"]
     fields = [
         "timestamp",
-        "action",
+        "kind",
         "user",
         "username",
         "ip_address",
@@ -54,7 +54,7 @@ def delete_selected(modeladmin, request, queryset):
     response = actions.delete_selected(modeladmin, request, queryset)
     if response is None:  # confirmed and done; otherwise it is the confirmation page
         for target in targets:
-            record(AuditAction.ADMIN_CHANGE, request=request, obj=target, detail="削除（一括）")
+            record(AuditKind.ADMIN_CHANGE, request=request, obj=target, detail="削除（一括）")
     return response
 
 

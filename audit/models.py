@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class AuditAction(models.TextChoices):
+class AuditKind(models.TextChoices):
     LOGIN = "login", _("ログイン")
     LOGOUT = "logout", _("ログアウト")
     LOGIN_FAILED = "login_failed", _("ログイン失敗")
@@ -55,7 +55,7 @@ class AuditEvent(models.Model):
     # account of a failed log-in, which may not exist at all.
     username = models.CharField(_("ユーザー名"), max_length=150, blank=True)
     ip_address = models.GenericIPAddressField(_("IPアドレス"), null=True, blank=True)
-    action = models.CharField(_("操作"), max_length=30, choices=AuditAction.choices)
+    kind = models.CharField(_("操作"), max_length=30, choices=AuditKind.choices)
     object_type = models.CharField(_("対象の種類"), max_length=100, blank=True)
     object_id = models.CharField(_("対象のID"), max_length=64, blank=True)
     object_repr = models.CharField(_("対象"), max_length=200, blank=True)
@@ -68,18 +68,16 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("監査ログ")
         indexes = [
             models.Index(fields=["timestamp"], name="auditevent_timestamp"),
-            models.Index(fields=["action", "timestamp"], name="auditevent_action_timestamp"),
+            models.Index(fields=["kind", "timestamp"], name="auditevent_kind_timestamp"),
             models.Index(fields=["object_type", "object_id"], name="auditevent_object"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(action__in=AuditAction.values), name="auditevent_action_valid"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=AuditKind.values), name="auditevent_kind_valid"),
         ]
 
     def __str__(self):
         when = timezone.localtime(self.timestamp).strftime("%Y-%m-%d %H:%M:%S")
-        return f"{when} {self.username or '-'} {self.get_action_display()}"
+        return f"{when} {self.username or '-'} {self.get_kind_display()}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

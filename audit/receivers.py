@@ -7,7 +7,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import post_save
 from django.utils import translation
 
-from audit.models import AuditAction
+from audit.models import AuditKind
 from audit.trail import record
 
 # The kind of change, for an admin log entry without a message (a deletion); in the city's language, as is
@@ -16,24 +16,24 @@ ADMIN_FLAGS = {ADDITION: "追加", CHANGE: "変更", DELETION: "削除"}
 
 
 def on_logged_in(sender, request, user, **kwargs):
-    record(AuditAction.LOGIN, request=request, user=user)
+    record(AuditKind.LOGIN, request=request, user=user)
 
 
 def on_logged_out(sender, request, user, **kwargs):
     if user is not None:
-        record(AuditAction.LOGOUT, request=request, user=user)
+        record(AuditKind.LOGOUT, request=request, user=user)
 
 
 def on_login_failed(sender, credentials, request=None, **kwargs):
     # Django has already masked the password in credentials; only the name that was tried is kept.
     attempted = credentials.get(get_user_model().USERNAME_FIELD) or credentials.get("username") or ""
-    record(AuditAction.LOGIN_FAILED, request=request, username=str(attempted))
+    record(AuditKind.LOGIN_FAILED, request=request, username=str(attempted))
 
 
 def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
     """django-axes refused a log-in after repeated failures (axes.signals.user_locked_out)."""
     detail = f"ログイン失敗の繰り返しによりロックアウト（django-axes、IPアドレス {ip_address or '不明'}）"
-    record(AuditAction.LOCKED_OUT, request=request, username=str(username or ""), detail=detail)
+    record(AuditKind.LOCKED_OUT, request=request, username=str(username or ""), detail=detail)
 
 
 def on_admin_log_entry(sender, instance, created, raw=False, **kwargs):
@@ -44,7 +44,7 @@ def on_admin_log_entry(sender, instance, created, raw=False, **kwargs):
         message = instance.get_change_message()
     # The admin's message says what changed ("課名 を変更しました。"); a deletion has none.
     detail = message or ADMIN_FLAGS.get(instance.action_flag, str(instance.action_flag))
-    record(AuditAction.ADMIN_CHANGE, user=instance.user, obj=instance, detail=detail)
+    record(AuditKind.ADMIN_CHANGE, user=instance.user, obj=instance, detail=detail)
 
 
 def connect(lockouts):

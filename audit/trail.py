@@ -1,4 +1,4 @@
-"""Writing the audit trail: record(action, ...) from anywhere, with the request's user and address.
+"""Writing the audit trail: record(kind, ...) from anywhere, with the request's user and address.
 
 Domain steps (reviews.cycles, reviews.final …) get no request; audit/middleware.py keeps the current one
 in a context variable, so their records still say from where the step was taken.
@@ -62,7 +62,7 @@ def _clip(text, length):
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-def record(action, *, request=None, user=None, username=None, obj=None, detail=""):
+def record(kind, *, request=None, user=None, username=None, obj=None, detail=""):
     """One row of the audit trail.
 
     obj: the model instance acted on (or target_of() of one taken before it was deleted).
@@ -83,7 +83,7 @@ def record(action, *, request=None, user=None, username=None, obj=None, detail="
         user=user,
         username=_clip(username, AuditEvent._meta.get_field("username").max_length),
         ip_address=client_ip(request),
-        action=action,
+        kind=kind,
         object_type=object_type,
         object_id=_clip(object_id, AuditEvent._meta.get_field("object_id").max_length),
         object_repr=_clip(object_repr, AuditEvent._meta.get_field("object_repr").max_length),
@@ -91,7 +91,7 @@ def record(action, *, request=None, user=None, username=None, obj=None, detail="
     )
     logger.info(
         "%s user=%s ip=%s object=%s:%s %s",
-        action,
+        kind,
         event.username or "-",
         event.ip_address or "-",
         object_type or "-",

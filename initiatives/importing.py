@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from audit.models import AuditAction
+from audit.models import AuditKind
 from audit.trail import record
 from initiatives.models import Department, Evaluation, Initiative, RoadmapCell
 from plan.eras import fiscal_year_label
@@ -67,12 +67,12 @@ class Change:
 class InitiativeResult:
     number: int
     name: str
-    action: str  # "created", "updated" or "unchanged"
+    outcome: str  # "created", "updated" or "unchanged"
     changes: list = field(default_factory=list)
 
     @property
-    def action_label(self):
-        return {"created": _("新規作成"), "updated": _("更新"), "unchanged": _("変更なし")}[self.action]
+    def outcome_label(self):
+        return {"created": _("新規作成"), "updated": _("更新"), "unchanged": _("変更なし")}[self.outcome]
 
 
 @dataclass
@@ -81,8 +81,8 @@ class ImportResult:
     not_in_file: list = field(default_factory=list)  # stored initiatives the file does not mention
     warnings: list = field(default_factory=list)
 
-    def count(self, action):
-        return sum(1 for r in self.initiatives if r.action == action)
+    def count(self, outcome):
+        return sum(1 for r in self.initiatives if r.outcome == outcome)
 
     @property
     def created(self):
@@ -159,11 +159,11 @@ def record_import(plan, source, result, *, request=None, user=None):
     # The trail is written in the city's language, whatever language the screen is in.
     with translation.override(settings.LANGUAGE_CODE):
         parts = [f"{source}: {result.summary()}"]
-    for action, label in (("created", "新規作成"), ("updated", "更新")):
-        numbers = [str(r.number) for r in result.initiatives if r.action == action]
+    for outcome, label in (("created", "新規作成"), ("updated", "更新")):
+        numbers = [str(r.number) for r in result.initiatives if r.outcome == outcome]
         if numbers:
             parts.append(f"{label}の項番 {'、'.join(numbers)}")
-    record(AuditAction.PLAN_IMPORT, request=request, user=user, obj=plan, detail="。".join(parts))
+    record(AuditKind.PLAN_IMPORT, request=request, user=user, obj=plan, detail="。".join(parts))
 
 
 def _apply(plan, rows, editable_links, history):
@@ -206,8 +206,8 @@ def _apply(plan, rows, editable_links, history):
             initiative = Initiative(plan=plan, number=row.number)
         set_links = editable_links == "always" or created
         changes = _apply_row(initiative, row, goal_by_code, carried_targets, set_links, created, history)
-        action = "created" if created else ("updated" if changes else "unchanged")
-        result.initiatives.append(InitiativeResult(row.number, initiative.name, action, changes))
+        outcome = "created" if created else ("updated" if changes else "unchanged")
+        result.initiatives.append(InitiativeResult(row.number, initiative.name, outcome, changes))
     result.not_in_file = [i for n, i in sorted(stored.items()) if n not in seen]
     return result
 

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from audit.models import AuditAction
+from audit.models import AuditKind
 from audit.trail import record
 from initiatives.models import Initiative
 from reviews import evaluations, publication, report_files
@@ -29,7 +29,7 @@ def start_cycle(plan, fiscal_year, user):
             entries, StatusEntry, default_user=user, default_change_reason=_("調査の作成")
         )
         CycleEvent.objects.create(cycle=cycle, to_state=cycle.state, user=user)
-        record(AuditAction.CYCLE_STEP, user=user, obj=cycle, detail=f"作成 → {cycle.state}")
+        record(AuditKind.CYCLE_STEP, user=user, obj=cycle, detail=f"作成 → {cycle.state}")
     return cycle
 
 
@@ -60,12 +60,12 @@ def take_step(cycle, step, user, *, reason="", date=None, comment=""):
                     _("報告のPDFを作成できなかった（大きすぎるか時間がかかりすぎた）ため、公開していません。")
                 ) from None
             evaluations.record_evaluations(locked, user)
-            record(AuditAction.PUBLICATION, user=user, obj=published, detail=str(locked))
+            record(AuditKind.PUBLICATION, user=user, obj=published, detail=str(locked))
         CycleEvent.objects.create(
             cycle=locked, from_state=from_state, to_state=to_state, user=user, reason=reason
         )
         detail = _step_detail(step, from_state, to_state, reason, date)
-        record(AuditAction.CYCLE_STEP, user=user, obj=locked, detail=detail)
+        record(AuditKind.CYCLE_STEP, user=user, obj=locked, detail=detail)
     return locked
 
 

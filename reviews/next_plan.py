@@ -12,7 +12,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from audit.models import AuditAction
+from audit.models import AuditKind
 from audit.trail import record
 from initiatives.models import Direction, Evaluation, Initiative
 from plan.eras import fiscal_year_label
@@ -132,7 +132,7 @@ def start_next_plan(plan, user):
             ]
         )
         record(
-            AuditAction.NEXT_PLAN,
+            AuditKind.NEXT_PLAN,
             user=user,
             obj=draft,
             detail=f"{plan.title}から、継続・拡充の個別計画{len(created)}件を引き継いで作成",

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 
-from audit.models import AuditAction
+from audit.models import AuditKind
 from audit.trail import record
 from initiatives.models import Department
 from reviews.models import ReviewCycle, Role, StatusEntry
@@ -115,9 +115,7 @@ def deny(request, what):
         request.method,
         what,
     )
-    record(
-        AuditAction.PERMISSION_DENIED, request=request, detail=f"{what}（{request.method} {request.path}）"
-    )
+    record(AuditKind.PERMISSION_DENIED, request=request, detail=f"{what}（{request.method} {request.path}）")
     raise PermissionDenied(what)
 
 

@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.protection import SheetProtection
 
-from audit.models import AuditAction
+from audit.models import AuditKind
 from audit.trail import record
 from plan.eras import fiscal_year_label, wareki
 from reviews.entries import changes_between, save_entry
@@ -563,7 +563,7 @@ def apply_survey(cycle, department, rows, numbers, user, file_name=""):
             )
         written = "、".join(str(n) for n in sorted(r.number for r in chosen)) or "なし"
         detail = f"{department.name}の調査票 {file_name}: 保存した項番 {written}"
-        record(AuditAction.SURVEY_IMPORT, user=user, obj=cycle, detail=detail)
+        record(AuditKind.SURVEY_IMPORT, user=user, obj=cycle, detail=detail)
     logger.info(
         "survey workbook import by %s: cycle %s (%s), department %s (%s), file %s: %d written; %s",
         user.get_username(),

@@ -14,7 +14,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from audit import receivers
-from audit.models import AuditAction, AuditEvent, AuditRecordIsFinal
+from audit.models import AuditEvent, AuditKind, AuditRecordIsFinal
 from audit.trail import record
 from initiatives.models import Department, Initiative
 from initiatives.spreadsheet import write_plan_workbook
@@ -27,18 +27,18 @@ from reviews.roles import Role
 from tests.personas import cycle_in_state, make_department, make_user, open_cycle
 from workbooks import XLSX_CONTENT_TYPE
 
-A = AuditAction
+A = AuditKind
 ADDRESS = "192.0.2.10"  # TEST-NET-1: a documentation address
 LOGIN_URL = reverse("login")
 CHANGELIST = reverse("admin:audit_auditevent_changelist")
 
 
-def events(action):
-    return list(AuditEvent.objects.filter(action=action).order_by("id"))
+def events(kind):
+    return list(AuditEvent.objects.filter(kind=kind).order_by("id"))
 
 
-def only_event(action):
-    found = events(action)
+def only_event(kind):
+    found = events(kind)
     assert len(found) == 1, [str(e) for e in found]
     return found[0]
 
@@ -68,7 +68,7 @@ def test_a_log_in_is_recorded_with_who_when_and_from_where(client, django_user_m
     event = only_event(A.LOGIN)
     assert (event.user, event.username, event.ip_address) == (user, "tanaka", ADDRESS)
     assert before <= event.timestamp <= timezone.now()
-    assert event.get_action_display() == "ログイン"
+    assert event.get_kind_display() == "ログイン"
 
 
 def test_a_failed_log_in_records_the_name_tried_and_never_the_password(client, db):
@@ -388,7 +388,7 @@ def test_administrators_read_the_trail_in_the_admin_and_filter_it_by_action(clie
     record(A.LOGIN_FAILED, username="suzuki")
     client.force_login(admin_staff())
 
-    response = client.get(CHANGELIST, {"action": A.LOGIN_FAILED})
+    response = client.get(CHANGELIST, {"kind": A.LOGIN_FAILED})
 
     assert response.status_code == 200
     shown = list(response.context["cl"].result_list)
@@ -408,14 +408,14 @@ def test_the_trail_is_searched_by_name_object_and_detail(admin_client, db):
 def test_the_trail_is_filtered_by_date(admin_client, db):
     record(A.LOGIN_FAILED, username="tanaka")
     AuditEvent.objects.create(
-        action=A.LOGIN_FAILED, username="suzuki", timestamp=timezone.now() - datetime.timedelta(days=40)
+        kind=A.LOGIN_FAILED, username="suzuki", timestamp=timezone.now() - datetime.timedelta(days=40)
     )
     today = timezone.localdate()
 
     response = admin_client.get(
         CHANGELIST,
         {
-            "action": A.LOGIN_FAILED,
+            "kind": A.LOGIN_FAILED,
             "timestamp__year": today.year,
             "timestamp__month": today.month,
             "timestamp__day": today.day,

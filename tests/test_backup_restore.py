@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from audit.backups import stored_models, tables_with_rows
-from audit.models import AuditAction, AuditEvent
+from audit.models import AuditEvent, AuditKind
 from audit.trail import record
 from initiatives.models import Department, Evaluation, Initiative
 from reviews.cycles import take_step
@@ -127,7 +127,7 @@ def test_the_restored_database_goes_on_numbering_its_rows_after_the_restored_one
     call_command("restore", str(path), stdout=io.StringIO())
 
     # PostgreSQL's sequences must have moved past the loaded ids, or these inserts collide.
-    event = record(AuditAction.LOGIN, username="kanri")
+    event = record(AuditKind.LOGIN, username="kanri")
     initiative = Initiative.objects.get(plan__ordinal=5, number=1)
     initiative.name = "復元後の変更"
     initiative.save()

@@ -256,7 +256,7 @@ def test_the_documents_own_spellings_of_the_marks_read_as_the_seed_has_them(plan
 
 def changes_of(result, number):
     (item,) = [i for i in result.initiatives if i.number == number]
-    return item.action, [(c.label, c.old, c.new) for c in item.changes]
+    return item.outcome, [(c.label, c.old, c.new) for c in item.changes]
 
 
 def test_a_changed_name_is_reported_with_its_old_and_new_value_and_written(plan5):

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('timestamp', models.DateTimeField(default=django.utils.timezone.now, verbose_name='日時')),
                 ('username', models.CharField(blank=True, max_length=150, verbose_name='ユーザー名')),
                 ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IPアドレス')),
-                ('action', models.CharField(choices=[('login', 'ログイン'), ('logout', 'ログアウト'), ('login_failed', 'ログイン失敗'), ('locked_out', 'ロックアウト'), ('permission_denied', '権限のない操作'), ('plan_import', '計画表の取込'), ('survey_import', '調査票の取込'), ('cycle_step', '調査の操作'), ('publication', '公開'), ('next_plan', '次期計画の作成'), ('admin_change', '管理画面での変更')], max_length=30, verbose_name='操作')),
+                ('kind', models.CharField(choices=[('login', 'ログイン'), ('logout', 'ログアウト'), ('login_failed', 'ログイン失敗'), ('locked_out', 'ロックアウト'), ('permission_denied', '権限のない操作'), ('plan_import', '計画表の取込'), ('survey_import', '調査票の取込'), ('cycle_step', '調査の操作'), ('publication', '公開'), ('next_plan', '次期計画の作成'), ('admin_change', '管理画面での変更')], max_length=30, verbose_name='操作')),
                 ('object_type', models.CharField(blank=True, max_length=100, verbose_name='対象の種類')),
                 ('object_id', models.CharField(blank=True, max_length=64, verbose_name='対象のID')),
                 ('object_repr', models.CharField(blank=True, max_length=200, verbose_name='対象')),
@@ -32,8 +32,8 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '監査ログ',
                 'verbose_name_plural': '監査ログ',
-                'indexes': [models.Index(fields=['timestamp'], name='auditevent_timestamp'), models.Index(fields=['action', 'timestamp'], name='auditevent_action_timestamp'), models.Index(fields=['object_type', 'object_id'], name='auditevent_object')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('action__in', ['login', 'logout', 'login_failed', 'locked_out', 'permission_denied', 'plan_import', 'survey_import', 'cycle_step', 'publication', 'next_plan', 'admin_change'])), name='auditevent_action_valid')],
+                'indexes': [models.Index(fields=['timestamp'], name='auditevent_timestamp'), models.Index(fields=['kind', 'timestamp'], name='auditevent_kind_timestamp'), models.Index(fields=['object_type', 'object_id'], name='auditevent_object')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['login', 'logout', 'login_failed', 'locked_out', 'permission_denied', 'plan_import', 'survey_import', 'cycle_step', 'publication', 'next_plan', 'admin_change'])), name='auditevent_kind_valid')],
             },
         ),
     ]

@@ -50,7 +50,7 @@ class Command(BaseCommand):
                 f"{path.name} は読み込めませんでした（{len(exc.messages)}件の誤り）。何も保存していません。"
             ) from None
         for item in result.initiatives:
-            self.stdout.write(f"{item.action_label}: {item.number} {item.name}")
+            self.stdout.write(f"{item.outcome_label}: {item.number} {item.name}")
             for change in item.changes:
                 self.stdout.write(f"    {change.label}: 「{change.old}」→「{change.new}」")
         for initiative in result.not_in_file:
