@@ -38,10 +38,44 @@ def _fast_and_isolated(settings, tmp_path):
     }
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the shipped seed loaded once for the whole session.
+
+    A `db` test runs in a transaction rolled back at its end, so each one sees the seed as load_seed left it,
+    without paying for loading it again. A transactional test empties the database at its end instead (which
+    is why pytest-django runs them after all the `db` tests): those load the seed themselves (`seeded`, `site`).
+    """
+    with django_db_blocker.unblock():
+        call_command("load_seed", stdout=io.StringIO())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """All the `db` tests before the transactional ones, as pytest-django orders them.
+
+    pytest then regroups the tests by the session-scoped parameter of the Playwright fixtures, which puts the
+    browser journeys (transactional: they empty the database at their end) among the `db` tests; the `db`
+    tests after them would have lost the session's seed.
+    """
+
+    def transactional(item):
+        marker = item.get_closest_marker("django_db")
+        marked = marker is not None and bool(marker.kwargs.get("transaction", marker.args[:1] == (True,)))
+        return marked or bool({"transactional_db", "live_server"} & set(item.fixturenames))
+
+    items.sort(key=transactional)
+
+
 @pytest.fixture
 def seeded(db):
     """The shipped seed: plans 1–5 with the fourth and fifth plans' tables, as load_seed loads them."""
-    call_command("load_seed", stdout=io.StringIO())
+    from plan.models import Plan
+
+    # Loaded once for the session (django_db_setup); gone only if an earlier transactional test emptied the
+    # database, which a transactional test always does at its end.
+    if not Plan.objects.exists():
+        call_command("load_seed", stdout=io.StringIO())
 
 
 @pytest.fixture
