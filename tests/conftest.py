@@ -98,6 +98,38 @@ def admin_user(django_user_model):
 
 
 @pytest.fixture
+def admin(db):
+    """A システム管理者 (user name kanri)."""
+    from tests.personas import make_user
+
+    return make_user("admin", username="kanri")
+
+
+@pytest.fixture
+def staff(db):
+    """A 情報管理課 clerk (user name joho)."""
+    from tests.personas import make_user
+
+    return make_user("staff", username="joho")
+
+
+@pytest.fixture
+def committee_client(client, seeded):
+    """A browser session of a 委員 (user name iin), logged in."""
+    from tests.personas import make_user
+
+    client.force_login(make_user("committee", username="iin"))
+    return client
+
+
+@pytest.fixture
+def page(page):
+    """Playwright's page, failing after 10 s rather than its default 30 s when what a step waits for is not there."""
+    page.set_default_timeout(10_000)
+    return page
+
+
+@pytest.fixture
 def site(transactional_db, live_server):
     """The live server with the shipped seed, for browser journeys."""
     call_command("load_seed", stdout=io.StringIO())

@@ -24,11 +24,6 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "bypass_csp": True}
 
 
-@pytest.fixture(autouse=True)
-def _prompt_failures(page):
-    page.set_default_timeout(10_000)
-
-
 @pytest.fixture
 def published(site):
     from plan.models import Plan

@@ -91,11 +91,6 @@ def xlsx_rows(response):
     return sheet, rows
 
 
-@pytest.fixture
-def admin(db):
-    return make_user("admin", username="kanri")
-
-
 def fill(cycle, number, user, **values):
     entry = StatusEntry.objects.get(cycle=cycle, initiative__number=number)
     save_entry(entry, values, user, entry.version)

@@ -57,11 +57,6 @@ EXTRA = {"date": datetime.date(2024, 5, 20), "comment": "意見なし", "reason"
 
 
 @pytest.fixture
-def admin(db):
-    return make_user("admin", username="kanri")
-
-
-@pytest.fixture
 def cycle(plan5, admin):
     return start_cycle(plan5, 2022, admin)
 
