@@ -1,3 +1,4 @@
+import contextlib
 import io
 import os
 
@@ -90,6 +91,41 @@ def plan4(seeded):
     from plan.models import Plan
 
     return Plan.objects.get(ordinal=4)
+
+
+@pytest.fixture(scope="session")
+def _rendered_pdfs():
+    return {}
+
+
+@pytest.fixture
+def pdf_rendered_once(monkeypatch, settings, _rendered_pdfs):
+    """A context in which a report's PDF is rendered for real (WeasyPrint in its child process) the first time
+    in the session and reused after that, for fixtures that need a published cycle but whose tests never look
+    at its PDF. The same HTML under the same bounds makes the same PDF; test_publication and test_reports,
+    which check the PDF and its bounds, render every one."""
+    from reviews import report_files
+
+    render = report_files.render_pdf
+
+    def render_once(html):
+        key = (
+            html,
+            settings.REPORT_PDF_MAX_BYTES,
+            settings.REPORT_PDF_MAX_MEMORY,
+            settings.REPORT_PDF_TIMEOUT,
+        )
+        if key not in _rendered_pdfs:
+            _rendered_pdfs[key] = render(html)
+        return _rendered_pdfs[key]
+
+    @contextlib.contextmanager
+    def rendered_once():
+        with monkeypatch.context() as patch:
+            patch.setattr(report_files, "render_pdf", render_once)
+            yield
+
+    return rendered_once
 
 
 @pytest.fixture

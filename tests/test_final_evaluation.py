@@ -18,7 +18,6 @@ from openpyxl import load_workbook
 
 from initiatives.models import Direction, Evaluation, Initiative, RoadmapCell
 from plan.models import Plan
-from reviews import report_files
 from reviews.cycles import take_action
 from reviews.entries import save_entry
 from reviews.final import NextPlanError, kanji_number, next_plan_title, start_next_plan
@@ -116,32 +115,17 @@ def result_of(number):
     }
 
 
-@pytest.fixture(scope="module")
-def rendered_pdfs():
-    """The PDFs of the reports published by final_cycle, by their HTML."""
-    return {}
-
-
 @pytest.fixture
-def final_cycle(plan5, admin, monkeypatch, rendered_pdfs):
+def final_cycle(plan5, admin, pdf_rendered_once):
     """The fifth plan's last-year survey, every entry filled in, deliberated by the 本部会議 and published.
 
     The tests that take it read the evaluations and the next plan, never the published PDF (test_publication
-    and test_reports do): the report's PDF is rendered for real once, and the same report's HTML gets the
-    same PDF after that rather than a child process each time.
+    and test_reports do): the report's PDF is rendered once for them all (pdf_rendered_once).
     """
-    render = report_files.render_pdf
-
-    def render_once(html):
-        if html not in rendered_pdfs:
-            rendered_pdfs[html] = render(html)
-        return rendered_pdfs[html]
-
     cycle = open_cycle(plan5, plan5.last_fiscal_year, admin)
     for number in plan5.initiatives.values_list("number", flat=True):
         fill(cycle, number, admin, **result_of(number))
-    with monkeypatch.context() as patch:
-        patch.setattr(report_files, "render_pdf", render_once)
+    with pdf_rendered_once():
         return deliberate_and_publish(cycle, admin)
 
 
