@@ -1,3 +1,4 @@
+import contextlib
 import io
 import os
 
@@ -38,10 +39,44 @@ def _fast_and_isolated(settings, tmp_path):
     }
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the shipped seed loaded once for the whole session.
+
+    A `db` test runs in a transaction rolled back at its end, so each one sees the seed as load_seed left it,
+    without paying for loading it again. A transactional test empties the database at its end instead (which
+    is why pytest-django runs them after all the `db` tests): those load the seed themselves (`seeded`, `site`).
+    """
+    with django_db_blocker.unblock():
+        call_command("load_seed", stdout=io.StringIO())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """All the `db` tests before the transactional ones, as pytest-django orders them.
+
+    pytest then regroups the tests by the session-scoped parameter of the Playwright fixtures, which puts the
+    browser journeys (transactional: they empty the database at their end) among the `db` tests; the `db`
+    tests after them would have lost the session's seed.
+    """
+
+    def transactional(item):
+        marker = item.get_closest_marker("django_db")
+        marked = marker is not None and bool(marker.kwargs.get("transaction", marker.args[:1] == (True,)))
+        return marked or bool({"transactional_db", "live_server"} & set(item.fixturenames))
+
+    items.sort(key=transactional)
+
+
 @pytest.fixture
 def seeded(db):
     """The shipped seed: plans 1–5 with the fourth and fifth plans' tables, as load_seed loads them."""
-    call_command("load_seed", stdout=io.StringIO())
+    from plan.models import Plan
+
+    # Loaded once for the session (django_db_setup); gone only if an earlier transactional test emptied the
+    # database, which a transactional test always does at its end.
+    if not Plan.objects.exists():
+        call_command("load_seed", stdout=io.StringIO())
 
 
 @pytest.fixture
@@ -58,9 +93,76 @@ def plan4(seeded):
     return Plan.objects.get(ordinal=4)
 
 
+@pytest.fixture(scope="session")
+def _rendered_pdfs():
+    return {}
+
+
+@pytest.fixture
+def pdf_rendered_once(monkeypatch, settings, _rendered_pdfs):
+    """A context in which a report's PDF is rendered for real (WeasyPrint in its child process) the first time
+    in the session and reused after that, for fixtures that need a published cycle but whose tests never look
+    at its PDF. The same HTML under the same bounds makes the same PDF; test_publication and test_reports,
+    which check the PDF and its bounds, render every one."""
+    from reviews import report_files
+
+    render = report_files.render_pdf
+
+    def render_once(html):
+        key = (
+            html,
+            settings.REPORT_PDF_MAX_BYTES,
+            settings.REPORT_PDF_MAX_MEMORY,
+            settings.REPORT_PDF_TIMEOUT,
+        )
+        if key not in _rendered_pdfs:
+            _rendered_pdfs[key] = render(html)
+        return _rendered_pdfs[key]
+
+    @contextlib.contextmanager
+    def rendered_once():
+        with monkeypatch.context() as patch:
+            patch.setattr(report_files, "render_pdf", render_once)
+            yield
+
+    return rendered_once
+
+
 @pytest.fixture
 def admin_user(django_user_model):
     return django_user_model.objects.create_superuser("admin", "admin@example.jp", "test-password-admin")
+
+
+@pytest.fixture
+def admin(db):
+    """A システム管理者 (user name kanri)."""
+    from tests.personas import make_user
+
+    return make_user("admin", username="kanri")
+
+
+@pytest.fixture
+def staff(db):
+    """A 情報管理課 clerk (user name joho)."""
+    from tests.personas import make_user
+
+    return make_user("staff", username="joho")
+
+
+@pytest.fixture
+def committee_client(client, seeded):
+    """A browser session of a 委員 (user name iin), logged in."""
+    from tests.personas import make_user
+
+    client.force_login(make_user("committee", username="iin"))
+    return client
+
+
+@pytest.fixture
+def page(page):
+    """Playwright's page, failing after 10 s rather than its default 30 s when what a step waits for is not there."""
+    page.set_default_timeout(10_000)
+    return page
 
 
 @pytest.fixture

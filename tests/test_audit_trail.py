@@ -43,11 +43,6 @@ def only_event(kind):
     return found[0]
 
 
-@pytest.fixture
-def admin(db):
-    return make_user("admin", username="kanri")
-
-
 def admin_staff(username="kanri-admin"):
     """A システム管理者 who may open the admin site, as the README tells an administrator to set one up."""
     user = make_user("admin", username=username)

@@ -12,11 +12,6 @@ from tests.test_admin_import import exported_workbook
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _prompt_failures(page):
-    page.set_default_timeout(10_000)
-
-
 def test_a_citizen_reads_the_plan_table_and_downloads_it_as_open_data(page, site):
     page.goto(site + "/")
     assert page.title() == "第五次東大和市情報化推進計画 | 東大和市"

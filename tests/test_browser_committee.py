@@ -12,11 +12,6 @@ from tests.browser import SCREENSHOTS, log_in, shot
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _prompt_failures(page):
-    page.set_default_timeout(10_000)
-
-
 @pytest.fixture
 def entries(dev_accounts):
     """A few entries of the development survey (令和8年度), as staff would have recorded them."""

@@ -12,11 +12,6 @@ from tests.browser import log_in, shot
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _prompt_failures(page):
-    page.set_default_timeout(10_000)
-
-
 def open_survey(page, site, username, password):
     page.goto(site + "/accounts/login/")
     log_in(page, username, password)

@@ -26,11 +26,6 @@ def record(cycle, number, user, **values):
 
 
 @pytest.fixture
-def admin(db):
-    return make_user("admin", username="kanri")
-
-
-@pytest.fixture
 def survey(plan5, admin):
     """令和7年度 (2025), compiled, and 令和8年度 (2026), open, of the fifth plan, with a few entries.
 
@@ -68,12 +63,6 @@ def survey(plan5, admin):
 
 def dashboard_url(cycle):
     return reverse("reviews:dashboard", args=[cycle.pk])
-
-
-@pytest.fixture
-def committee_client(client, db):
-    client.force_login(make_user("committee", username="iin"))
-    return client
 
 
 def counts(block):

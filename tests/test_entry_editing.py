@@ -39,16 +39,6 @@ def entry_url(cycle, number, **query):
 
 
 @pytest.fixture
-def admin(db):
-    return make_user("admin", username="kanri")
-
-
-@pytest.fixture
-def staff(db):
-    return make_user("staff", username="joho")
-
-
-@pytest.fixture
 def cycle(plan5, admin):
     """令和4年度 (2022) of the fifth plan, open for entries. Item 1 is planned 実施 that year, item 2 検討."""
     return open_cycle(plan5, 2022, admin)

@@ -91,11 +91,6 @@ def xlsx_rows(response):
     return sheet, rows
 
 
-@pytest.fixture
-def admin(db):
-    return make_user("admin", username="kanri")
-
-
 def fill(cycle, number, user, **values):
     entry = StatusEntry.objects.get(cycle=cycle, initiative__number=number)
     save_entry(entry, values, user, entry.version)
@@ -121,12 +116,17 @@ def result_of(number):
 
 
 @pytest.fixture
-def final_cycle(plan5, admin):
-    """The fifth plan's last-year survey, every entry filled in, deliberated by the 本部会議 and published."""
+def final_cycle(plan5, admin, pdf_rendered_once):
+    """The fifth plan's last-year survey, every entry filled in, deliberated by the 本部会議 and published.
+
+    The tests that take it read the evaluations and the next plan, never the published PDF (test_publication
+    and test_reports do): the report's PDF is rendered once for them all (pdf_rendered_once).
+    """
     cycle = open_cycle(plan5, plan5.last_fiscal_year, admin)
     for number in plan5.initiatives.values_list("number", flat=True):
         fill(cycle, number, admin, **result_of(number))
-    return deliberate_and_publish(cycle, admin)
+    with pdf_rendered_once():
+        return deliberate_and_publish(cycle, admin)
 
 
 # --- Recording the deliberated result ------------------------------------------------------------------

@@ -24,11 +24,6 @@ def record(cycle, number, user, **values):
 
 
 @pytest.fixture
-def admin(db):
-    return make_user("admin", username="kanri")
-
-
-@pytest.fixture
 def years(plan5, admin):
     """Item 3 (《新規》GIS(公開型)の導入) recorded in 2025 (compiled) and twice in 2026 (open)."""
     kikaku = make_department("企画課", plan5, numbers=[3, 19])
@@ -45,12 +40,6 @@ def years(plan5, admin):
         issues="公開するデータの個人情報の確認に時間がかかっている。",
     )
     return {"cycle": cycle, "previous": previous, "kikaku": kikaku}
-
-
-@pytest.fixture
-def committee_client(client, db):
-    client.force_login(make_user("committee", username="iin"))
-    return client
 
 
 def test_the_page_shows_the_plans_text_flags_goals_and_department(committee_client, years):

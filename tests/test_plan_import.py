@@ -379,101 +379,257 @@ def test_a_dry_run_of_apply_rows_returns_what_a_real_run_returns(plan5):
     assert database_dump() != before
 
 
-# --- (5) Bad input: refused with a message naming the cell, nothing written ------------------------------
+# --- (5) Bad input and bad files: refused with a message, nothing written -------------------------------
 
 
-def test_an_unknown_roadmap_mark_is_refused_naming_its_row_and_column(plan5, tmp_path):
-    rows = document_rows(plan5)
-    rows[1][2024] = "完了"
+def cells(*changes):
+    """A workbook typed from the document with some cells changed: (row index, column, value) each."""
 
-    stderr = refused(tmp_path, document_workbook(plan5, rows))
+    def spoil(plan, settings):
+        rows = document_rows(plan)
+        for index, column, value in changes:
+            rows[index][column] = value
+        return document_workbook(plan, rows)
 
-    row, column = workbooks.fifth_row(1), workbooks.column_of("fifth", 2024)
-    assert (row, column) == (6, "F")
-    assert f"{row}行目 {column}列（令和6年度 (2024)）: 「完了」は年次計画の記号として使えません。" in stderr
-
-
-def test_an_unknown_flag_mark_is_refused_naming_its_row_and_column(plan5, tmp_path):
-    rows = document_rows(plan5)
-    rows[3]["官民データ活用"] = "○"
-
-    stderr = refused(tmp_path, document_workbook(plan5, rows))
-
-    assert "8行目 J列（官民データ活用）: 「○」は記号として使えません。" in stderr
+    return spoil
 
 
-def test_a_continue_mark_with_no_stage_before_it_is_refused(plan5, tmp_path):
-    rows = document_rows(plan5)
-    rows[0][2022] = "⇒"
-
-    stderr = refused(tmp_path, document_workbook(plan5, rows))
-
-    assert "5行目 D列（令和4年度 (2022)）: 「⇒」は前年度の段階を引き継ぐ記号ですが" in stderr
+def plain_file(content):
+    return lambda plan, settings: content
 
 
-def test_a_continue_mark_after_an_empty_year_is_refused(plan5, tmp_path):
-    rows = document_rows(plan5)
-    rows[0][2024] = ""
-
-    stderr = refused(tmp_path, document_workbook(plan5, rows))
-
-    assert "5行目 G列（令和7年度 (2025)）: 「⇒」は前年度の段階を引き継ぐ記号ですが" in stderr
+def csv_of_the_plan(plan, settings):
+    return plan_to_csv(plan).encode("utf-8")
 
 
-def test_a_duplicate_item_number_is_refused_naming_both_rows(plan5, tmp_path):
-    rows = document_rows(plan5)
-    rows[4]["項番"] = "４"
-
-    stderr = refused(tmp_path, document_workbook(plan5, rows))
-
-    assert "9行目 A列（項番）: 項番 4 が8行目と重複しています。" in stderr
+def zip_that_is_not_a_workbook(plan, settings):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("word/document.xml", "<document/>")
+    return out.getvalue()
 
 
-def test_a_missing_name_is_refused_naming_its_cell(plan5, tmp_path):
-    rows = document_rows(plan5)
-    rows[6]["個別計画名"] = ""
+def macro_enabled(macro):
+    def spoil(plan, settings):
+        data = document_workbook(plan)
+        content_types = zipfile.ZipFile(io.BytesIO(data)).read("[Content_Types].xml")
+        if macro != "project only":
+            main = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+            assert main in content_types
+            content_types = content_types.replace(
+                main, b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+            )
+        add = (
+            {}
+            if macro == "content type only"
+            else {"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)}
+        )
+        return rewrite_zip(data, {"[Content_Types].xml": content_types}, add)
 
-    stderr = refused(tmp_path, document_workbook(plan5, rows))
-
-    assert "11行目 B列（個別計画名）: 個別計画名が空です。" in stderr
-
-
-def test_a_name_that_is_only_the_new_mark_is_refused(plan5, tmp_path):
-    rows = document_rows(plan5)
-    rows[2]["個別計画名"] = "《新規》"
-
-    stderr = refused(tmp_path, document_workbook(plan5, rows))
-
-    assert "7行目 B列（個別計画名）: 個別計画名が空です。" in stderr
-
-
-def test_a_non_numeric_item_number_is_refused_naming_its_cell(plan5, tmp_path):
-    rows = document_rows(plan5)
-    rows[7]["項番"] = "未定"
-
-    stderr = refused(tmp_path, document_workbook(plan5, rows))
-
-    assert "12行目 A列（項番）: 項番「未定」は数字ではありません。" in stderr
+    return spoil
 
 
-def test_an_unknown_achievement_word_in_the_fourth_plan_layout_is_refused(plan4, tmp_path):
-    rows = document_rows(plan4)
-    rows[2]["達成状況"] = "概ね達成"
-
-    stderr = refused(tmp_path, document_workbook(plan4, rows), plan=4)
-
-    row, column = workbooks.fourth_row(2), workbooks.column_of("fourth", "達成状況")
-    assert (row, column) == (6, "F")
-    assert "6行目 F列（達成状況）: 「概ね達成」は達成状況として使えません。" in stderr
+def one_byte_over_the_size_limit(plan, settings):
+    data = document_workbook(plan)
+    settings.SPREADSHEET_MAX_BYTES = len(data) - 1
+    return data
 
 
-def test_an_unknown_direction_word_in_the_fourth_plan_layout_is_refused(plan4, tmp_path):
-    rows = document_rows(plan4)
-    rows[16]["今後の方向性"] = "廃止"
+def expanding_far_beyond_its_size(plan, settings):
+    # 40 MB of spaces, within the 50 MB limit on expanded size, deflate to some 40 kB: a ratio near 1000.
+    data = rewrite_zip(document_workbook(plan), add={"xl/media/padding.xml": b" " * (40 * 1024 * 1024)})
+    assert len(data) < 200 * 1024
+    return data
 
-    stderr = refused(tmp_path, document_workbook(plan4, rows), plan=4)
 
-    assert "20行目 G列（今後の方向性）: 「廃止」は今後の方向性として使えません。" in stderr
+def expanding_beyond_the_limit_on_expanded_size(plan, settings):
+    settings.SPREADSHEET_MAX_UNCOMPRESSED_BYTES = 1024 * 1024
+    settings.SPREADSHEET_MAX_RATIO = 10**6
+    return rewrite_zip(document_workbook(plan), add={"xl/media/padding.xml": b" " * (2 * 1024 * 1024)})
+
+
+def too_many_entries(plan, settings):
+    settings.SPREADSHEET_MAX_ENTRIES = 20
+    return rewrite_zip(document_workbook(plan), add={f"xl/media/image{n}.png": b"x" for n in range(20)})
+
+
+def directory_understating_a_size(plan, settings):
+    # 40 MB declared as 1 kB: the ratio and size checks on the directory pass, the inflated bytes do not.
+    data = rewrite_zip(document_workbook(plan), add={"xl/media/padding.xml": b" " * (40 * 1024 * 1024)})
+    return understate_size(data, "xl/media/padding.xml", 1024, matching_crc=False)
+
+
+def directory_understating_a_size_with_a_matching_crc(plan, settings):
+    data = document_workbook(plan)
+    sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    return understate_size(data, "xl/worksheets/sheet1.xml", len(sheet) // 2, matching_crc=True)
+
+
+def broken_sheet_xml(plan, settings):
+    data = document_workbook(plan)
+    sheet = xml_part(data, "xl/worksheets/sheet1.xml")
+    broken = sheet.replace(b"</sheetData>", b"<row r='99'><c r='A99'></row></sheetData>")
+    assert broken != sheet
+    return rewrite_zip(data, {"xl/worksheets/sheet1.xml": broken})
+
+
+def style_sheet_with_a_billion_laughs(plan, settings):
+    data = document_workbook(plan)
+    styles = xml_part(data, "xl/styles.xml")
+    assert styles.startswith(b"<styleSheet")
+    styles = styles.replace(
+        b'<numFmts count="0" />', b'<numFmts count="1"><numFmt numFmtId="164" formatCode="&lol9;"/></numFmts>'
+    )
+    laughs = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + billion_laughs("styleSheet") + styles
+    )
+    assert b"&lol9;" in laughs
+    return rewrite_zip(data, {"xl/styles.xml": laughs})
+
+
+def sheet_with_an_entity_declaration(plan, settings):
+    data = document_workbook(plan)
+    sheet = b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    sheet += xml_part(data, "xl/worksheets/sheet1.xml")
+    return rewrite_zip(data, {"xl/worksheets/sheet1.xml": sheet})
+
+
+def doctype_behind_a_long_comment(part):
+    def spoil(plan, settings):
+        data = document_workbook(plan)
+        root = b"styleSheet" if part == "xl/styles.xml" else b"worksheet"
+        hidden = b'<?xml version="1.0"?><!--' + b"x" * 8192 + b"-->" + billion_laughs(root.decode())
+        hidden += xml_part(data, part)
+        return rewrite_zip(data, {part: hidden})
+
+    return spoil
+
+
+def refusal(id, spoil, *messages, plan=5, name="plan.xlsx"):
+    """One row of the table: how the workbook is spoiled and what stderr must say.
+
+    Each message must be in stderr; a tuple of messages means one of them (the zip library or openpyxl
+    may be the one to notice).
+    """
+    return pytest.param(spoil, messages, plan, name, id=id)
+
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
+REFUSALS = [
+    # Bad cells, named by row and column of the document's table.
+    refusal(
+        "an unknown roadmap mark",
+        cells((1, 2024, "完了")),
+        "6行目 F列（令和6年度 (2024)）: 「完了」は年次計画の記号として使えません。",
+    ),
+    refusal(
+        "an unknown flag mark",
+        cells((3, "官民データ活用", "○")),
+        "8行目 J列（官民データ活用）: 「○」は記号として使えません。",
+    ),
+    refusal(
+        "a continue mark with no stage before it",
+        cells((0, 2022, "⇒")),
+        "5行目 D列（令和4年度 (2022)）: 「⇒」は前年度の段階を引き継ぐ記号ですが",
+    ),
+    refusal(
+        "a continue mark after an empty year",
+        cells((0, 2024, "")),
+        "5行目 G列（令和7年度 (2025)）: 「⇒」は前年度の段階を引き継ぐ記号ですが",
+    ),
+    refusal(
+        "a duplicate item number, naming both rows",
+        cells((4, "項番", "４")),
+        "9行目 A列（項番）: 項番 4 が8行目と重複しています。",
+    ),
+    refusal("a missing name", cells((6, "個別計画名", "")), "11行目 B列（個別計画名）: 個別計画名が空です。"),
+    refusal(
+        "a name that is only the new mark",
+        cells((2, "個別計画名", "《新規》")),
+        "7行目 B列（個別計画名）: 個別計画名が空です。",
+    ),
+    refusal(
+        "a non-numeric item number",
+        cells((7, "項番", "未定")),
+        "12行目 A列（項番）: 項番「未定」は数字ではありません。",
+    ),
+    refusal(
+        "an unknown achievement word in the fourth plan's layout",
+        cells((2, "達成状況", "概ね達成")),
+        "6行目 F列（達成状況）: 「概ね達成」は達成状況として使えません。",
+        plan=4,
+    ),
+    refusal(
+        "an unknown direction word in the fourth plan's layout",
+        cells((16, "今後の方向性", "廃止")),
+        "20行目 G列（今後の方向性）: 「廃止」は今後の方向性として使えません。",
+        plan=4,
+    ),
+    refusal(
+        "every bad cell at once",
+        cells((1, 2024, "完了"), (3, "官民データ活用", "○"), (7, "項番", "未定")),
+        "6行目 F列",
+        "8行目 J列",
+        "12行目 A列",
+    ),
+    refusal("a name longer than its column", cells((0, "個別計画名", "あ" * 201)), "5行目 B列"),
+    refusal("a description longer than its column", cells((0, "計画内容", "あ" * 5001)), "5行目 C列"),
+    refusal(
+        "a basic plan section longer than its column", cells((0, "第五次基本計画", "あ" * 101)), "5行目 I列"
+    ),
+    # Files that are not a workbook, or not one to open.
+    refusal("a csv file renamed to xlsx", csv_of_the_plan, NOT_XLSX),
+    refusal("a pdf renamed to xlsx", plain_file(PDF), NOT_XLSX),
+    refusal("a zip that is not a workbook", zip_that_is_not_a_workbook, NOT_XLSX),
+    *(
+        refusal(f"a macro-enabled workbook ({macro})", macro_enabled(macro), MACRO, name="plan.xlsm")
+        for macro in ["project and content type", "project only", "content type only"]
+    ),
+    refusal("a file over the size limit", one_byte_over_the_size_limit, TOO_BIG_FILE),
+    refusal("a zip that expands far beyond its size", expanding_far_beyond_its_size, BOMB),
+    refusal(
+        "a zip that expands beyond the limit on expanded size",
+        expanding_beyond_the_limit_on_expanded_size,
+        BOMB,
+    ),
+    refusal("a zip with too many entries", too_many_entries, BOMB),
+    refusal("a zip whose directory understates a size", directory_understating_a_size, (BOMB, NOT_XLSX)),
+    refusal(
+        "a zip whose directory understates a size with a matching crc",
+        directory_understating_a_size_with_a_matching_crc,
+        (CANNOT_OPEN, NOT_XLSX),
+    ),
+    refusal("a workbook whose sheet xml is broken", broken_sheet_xml, CANNOT_OPEN),
+    refusal("a style sheet with a billion laughs doctype", style_sheet_with_a_billion_laughs, DTD),
+    refusal("a sheet with an entity declaration", sheet_with_an_entity_declaration, DTD),
+    *(
+        refusal(
+            f"a doctype hidden behind a long comment in {part}",
+            doctype_behind_a_long_comment(part),
+            (DTD, CANNOT_OPEN),
+        )
+        for part in ["xl/styles.xml", "xl/worksheets/sheet1.xml"]
+    ),
+]
+
+
+@pytest.mark.parametrize(("spoil", "messages", "ordinal", "name"), REFUSALS)
+def test_a_bad_workbook_is_refused_with_a_message_saying_what_and_where(
+    seeded, tmp_path, settings, spoil, messages, ordinal, name
+):
+    plan = Plan.objects.get(ordinal=ordinal)
+
+    stderr = refused(tmp_path, spoil(plan, settings), plan=ordinal, name=name)
+
+    for message in messages:
+        alternatives = message if isinstance(message, tuple) else (message,)
+        assert any(m in stderr for m in alternatives), f"{alternatives} not in {stderr}"
+
+
+def test_the_messages_name_the_rows_and_columns_of_the_documents_layout():
+    """The row and column the table above expects, from the builder of the document's layout."""
+    assert (workbooks.fifth_row(1), workbooks.column_of("fifth", 2024)) == (6, "F")
+    assert (workbooks.fourth_row(2), workbooks.column_of("fourth", "達成状況")) == (6, "F")
 
 
 def test_one_bad_row_among_good_rows_writes_nothing_at_all(plan5, tmp_path):
@@ -486,17 +642,6 @@ def test_one_bad_row_among_good_rows_writes_nothing_at_all(plan5, tmp_path):
 
     assert "30行目 H列" in stderr
     assert plan5.initiatives.get(number=1).name == "行政手続きのオンライン化"
-
-
-def test_every_bad_cell_is_reported_at_once(plan5, tmp_path):
-    rows = document_rows(plan5)
-    rows[1][2024] = "完了"
-    rows[3]["官民データ活用"] = "○"
-    rows[7]["項番"] = "未定"
-
-    stderr = refused(tmp_path, document_workbook(plan5, rows))
-
-    assert all(where in stderr for where in ("6行目 F列", "8行目 J列", "12行目 A列"))
 
 
 def test_an_error_found_while_writing_rolls_back_the_rows_already_written(plan5):
@@ -512,74 +657,6 @@ def test_an_error_found_while_writing_rolls_back_the_rows_already_written(plan5)
     assert database_dump() == before
 
 
-@pytest.mark.parametrize(
-    ("column", "letter", "length"),
-    [("個別計画名", "B", 201), ("計画内容", "C", 5001), ("第五次基本計画", "I", 101)],
-)
-def test_a_value_longer_than_its_column_is_refused_naming_its_cell(plan5, tmp_path, column, letter, length):
-    rows = document_rows(plan5)
-    rows[0][column] = "あ" * length
-
-    stderr = refused(tmp_path, document_workbook(plan5, rows))
-
-    assert f"5行目 {letter}列" in stderr
-
-
-# --- (5) Bad files ---------------------------------------------------------------------------------------
-
-
-def test_a_csv_file_renamed_to_xlsx_is_refused(plan5, tmp_path):
-    stderr = refused(tmp_path, plan_to_csv(plan5).encode("utf-8"))
-
-    assert NOT_XLSX in stderr
-
-
-def test_a_pdf_renamed_to_xlsx_is_refused(plan5, tmp_path):
-    stderr = refused(tmp_path, b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
-
-    assert NOT_XLSX in stderr
-
-
-def test_a_zip_that_is_not_a_workbook_is_refused(plan5, tmp_path):
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("word/document.xml", "<document/>")
-
-    stderr = refused(tmp_path, out.getvalue())
-
-    assert NOT_XLSX in stderr
-
-
-@pytest.mark.parametrize("macro", ["project and content type", "project only", "content type only"])
-def test_a_macro_enabled_workbook_is_refused(plan5, tmp_path, macro):
-    data = document_workbook(plan5)
-    content_types = zipfile.ZipFile(io.BytesIO(data)).read("[Content_Types].xml")
-    if macro != "project only":
-        main = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-        assert main in content_types
-        content_types = content_types.replace(main, b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
-    add = (
-        {}
-        if macro == "content type only"
-        else {"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)}
-    )
-
-    stderr = refused(
-        tmp_path, rewrite_zip(data, {"[Content_Types].xml": content_types}, add), name="plan.xlsm"
-    )
-
-    assert MACRO in stderr
-
-
-def test_a_file_over_the_size_limit_is_refused(plan5, tmp_path, settings):
-    data = document_workbook(plan5)
-    settings.SPREADSHEET_MAX_BYTES = len(data) - 1
-
-    stderr = refused(tmp_path, data)
-
-    assert TOO_BIG_FILE in stderr
-
-
 def test_a_file_at_the_size_limit_is_accepted(plan5, tmp_path, settings):
     data = document_workbook(plan5)
     settings.SPREADSHEET_MAX_BYTES = len(data)
@@ -587,35 +664,6 @@ def test_a_file_at_the_size_limit_is_accepted(plan5, tmp_path, settings):
     path.write_bytes(data)
 
     assert "変更なし 26件" in run_import(path, 5)
-
-
-def test_a_zip_that_expands_far_beyond_its_size_is_refused(plan5, tmp_path):
-    # 40 MB of spaces, within the 50 MB limit on expanded size, deflate to some 40 kB: a ratio near 1000.
-    data = rewrite_zip(document_workbook(plan5), add={"xl/media/padding.xml": b" " * (40 * 1024 * 1024)})
-    assert len(data) < 200 * 1024
-
-    stderr = refused(tmp_path, data)
-
-    assert BOMB in stderr
-
-
-def test_a_zip_that_expands_beyond_the_limit_on_expanded_size_is_refused(plan5, tmp_path, settings):
-    settings.SPREADSHEET_MAX_UNCOMPRESSED_BYTES = 1024 * 1024
-    settings.SPREADSHEET_MAX_RATIO = 10**6
-    data = rewrite_zip(document_workbook(plan5), add={"xl/media/padding.xml": b" " * (2 * 1024 * 1024)})
-
-    stderr = refused(tmp_path, data)
-
-    assert BOMB in stderr
-
-
-def test_a_zip_with_too_many_entries_is_refused(plan5, tmp_path, settings):
-    settings.SPREADSHEET_MAX_ENTRIES = 20
-    data = rewrite_zip(document_workbook(plan5), add={f"xl/media/image{n}.png": b"x" for n in range(20)})
-
-    stderr = refused(tmp_path, data)
-
-    assert BOMB in stderr
 
 
 def test_a_compressed_content_types_part_is_not_inflated_beyond_the_limit(
@@ -639,76 +687,6 @@ def test_a_compressed_content_types_part_is_not_inflated_beyond_the_limit(
 
     assert BOMB in stderr
     assert sum(inflated) <= settings.SPREADSHEET_MAX_UNCOMPRESSED_BYTES + 64 * 1024
-
-
-def test_a_zip_whose_directory_understates_a_size_is_refused(plan5, tmp_path):
-    # 40 MB declared as 1 kB: the ratio and size checks on the directory pass, the inflated bytes do not.
-    data = rewrite_zip(document_workbook(plan5), add={"xl/media/padding.xml": b" " * (40 * 1024 * 1024)})
-    data = understate_size(data, "xl/media/padding.xml", 1024, matching_crc=False)
-
-    stderr = refused(tmp_path, data)
-
-    assert BOMB in stderr or NOT_XLSX in stderr
-
-
-def test_a_zip_whose_directory_understates_a_size_with_a_matching_crc_is_refused(plan5, tmp_path):
-    data = document_workbook(plan5)
-    sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
-    data = understate_size(data, "xl/worksheets/sheet1.xml", len(sheet) // 2, matching_crc=True)
-
-    stderr = refused(tmp_path, data)
-
-    assert CANNOT_OPEN in stderr or NOT_XLSX in stderr
-
-
-def test_a_workbook_whose_sheet_xml_is_broken_is_refused_with_a_message(plan5, tmp_path):
-    data = document_workbook(plan5)
-    sheet = xml_part(data, "xl/worksheets/sheet1.xml")
-    broken = sheet.replace(b"</sheetData>", b"<row r='99'><c r='A99'></row></sheetData>")
-    assert broken != sheet
-
-    stderr = refused(tmp_path, rewrite_zip(data, {"xl/worksheets/sheet1.xml": broken}))
-
-    assert CANNOT_OPEN in stderr
-
-
-def test_a_style_sheet_with_a_billion_laughs_doctype_is_refused(plan5, tmp_path):
-    data = document_workbook(plan5)
-    styles = xml_part(data, "xl/styles.xml")
-    assert styles.startswith(b"<styleSheet")
-    styles = styles.replace(
-        b'<numFmts count="0" />', b'<numFmts count="1"><numFmt numFmtId="164" formatCode="&lol9;"/></numFmts>'
-    )
-    laughs = (
-        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + billion_laughs("styleSheet") + styles
-    )
-    assert b"&lol9;" in laughs
-
-    stderr = refused(tmp_path, rewrite_zip(data, {"xl/styles.xml": laughs}))
-
-    assert DTD in stderr
-
-
-def test_a_sheet_with_an_entity_declaration_is_refused(plan5, tmp_path):
-    data = document_workbook(plan5)
-    sheet = b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-    sheet += xml_part(data, "xl/worksheets/sheet1.xml")
-
-    stderr = refused(tmp_path, rewrite_zip(data, {"xl/worksheets/sheet1.xml": sheet}))
-
-    assert DTD in stderr
-
-
-@pytest.mark.parametrize("part", ["xl/styles.xml", "xl/worksheets/sheet1.xml"])
-def test_a_doctype_hidden_behind_a_long_comment_is_still_refused(plan5, tmp_path, part):
-    data = document_workbook(plan5)
-    root = b"styleSheet" if part == "xl/styles.xml" else b"worksheet"
-    hidden = b'<?xml version="1.0"?><!--' + b"x" * 8192 + b"-->" + billion_laughs(root.decode())
-    hidden += xml_part(data, part)
-
-    stderr = refused(tmp_path, rewrite_zip(data, {part: hidden}))
-
-    assert DTD in stderr or CANNOT_OPEN in stderr
 
 
 # --- (6) The management commands -----------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """Pages and files for a logged-in person are never kept by a shared cache; public pages are left alone."""
 
-import pytest
 from django.urls import reverse
 
 from tests.personas import make_user, open_cycle
@@ -8,12 +7,6 @@ from tests.personas import make_user, open_cycle
 
 def cache_control(response):
     return {part.strip() for part in response.get("Cache-Control", "").split(",") if part.strip()}
-
-
-@pytest.fixture
-def committee_client(client, plan5):
-    client.force_login(make_user("committee"))
-    return client
 
 
 def test_a_logged_in_page_is_private_and_not_stored(committee_client):

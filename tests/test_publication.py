@@ -19,11 +19,6 @@ def publish(cycle, user):
     return take_step(cycle, "publish", user)
 
 
-@pytest.fixture
-def admin(db):
-    return make_user("admin")
-
-
 def record(cycle, number, user, **values):
     entry = StatusEntry.objects.get(cycle=cycle, initiative__number=number)
     return save_entry(entry, values, user, entry.version)[0]

@@ -52,11 +52,6 @@ RECORDED = {
 
 
 @pytest.fixture
-def admin(db):
-    return make_user("admin")
-
-
-@pytest.fixture
 def cycle(plan5, admin):
     cycle = open_cycle(plan5, 2026, admin)
     for number, values in RECORDED.items():

@@ -57,11 +57,6 @@ EXTRA = {"date": datetime.date(2024, 5, 20), "comment": "意見なし", "reason"
 
 
 @pytest.fixture
-def admin(db):
-    return make_user("admin", username="kanri")
-
-
-@pytest.fixture
 def cycle(plan5, admin):
     return start_cycle(plan5, 2022, admin)
 
@@ -73,7 +68,7 @@ def put_in_state(cycle, state):
 
 
 @pytest.mark.parametrize(("action", "state", "leads_to"), MATRIX)
-def test_every_step_from_every_state_through_take_action(cycle, admin, action, state, leads_to):
+def test_every_step_from_every_state_through_take_step(cycle, admin, action, state, leads_to):
     put_in_state(cycle, state)
     events_before = cycle.events.count()
     if leads_to is None:
