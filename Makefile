@@ -63,5 +63,6 @@ lint: deps
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
 
+# One pytest worker per core (pytest-xdist), each with a test database of its own (test_gw0, test_gw1, …).
 test: test-packages deps lint
-	$(UV) run --frozen pytest
+	$(UV) run --frozen pytest -n auto

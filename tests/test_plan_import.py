@@ -10,8 +10,11 @@ import zipfile
 import zlib
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
+from django.utils.html import escape
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -21,6 +24,7 @@ from initiatives.open_data import plan_to_csv, plan_to_dict
 from initiatives.spreadsheet import read_plan_workbook
 from plan.models import GlossaryTerm, Goal, ManagementStep, Plan, PlanReference
 from tests import workbooks
+from workbooks import XLSX_CONTENT_TYPE
 
 DOCUMENT_FIELDS = [
     "number",
@@ -109,6 +113,7 @@ def refused(tmp_path, data, plan=5, name="plan.xlsx"):
     assert excinfo.value.returncode != 0
     assert "何も保存していません" in str(excinfo.value)
     assert database_dump() == before
+    assert "Traceback" not in stderr.getvalue()
     return stderr.getvalue()
 
 
@@ -388,6 +393,8 @@ def cells(*changes):
     def spoil(plan, settings):
         rows = document_rows(plan)
         for index, column, value in changes:
+            # A change that leaves the document's cell as it was would test nothing.
+            assert rows[index][column] != value, (index, column)
             rows[index][column] = value
         return document_workbook(plan, rows)
 
@@ -624,6 +631,32 @@ def test_a_bad_workbook_is_refused_with_a_message_saying_what_and_where(
     for message in messages:
         alternatives = message if isinstance(message, tuple) else (message,)
         assert any(m in stderr for m in alternatives), f"{alternatives} not in {stderr}"
+
+
+@pytest.mark.parametrize(("spoil", "messages", "ordinal", "name"), REFUSALS)
+def test_the_admin_refuses_the_same_workbooks_with_the_same_messages_and_stages_nothing(
+    seeded, admin_client, settings, spoil, messages, ordinal, name
+):
+    """What the administrator sees on the import page for each file of the table above."""
+    plan = Plan.objects.get(ordinal=ordinal)
+    data = spoil(plan, settings)
+    before = database_dump()
+
+    upload = SimpleUploadedFile(name, data, content_type=XLSX_CONTENT_TYPE)
+    response = admin_client.post(
+        reverse("admin:initiatives_initiative_import"), {"plan": plan.pk, "file": upload}
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "何も保存していません" in html
+    for message in messages:
+        alternatives = message if isinstance(message, tuple) else (message,)
+        assert any(escape(m) in html for m in alternatives), f"{alternatives} not on the page"
+    assert "confirm_form" not in response.context, "a refused file must offer nothing to confirm"
+    assert database_dump() == before
+    staged = settings.IMPORT_STAGING_DIR
+    assert not staged.exists() or not any(staged.iterdir()), "a refused file must not be kept"
 
 
 def test_the_messages_name_the_rows_and_columns_of_the_documents_layout():
