@@ -8,6 +8,7 @@ Unlike `dumpdata`, times keep their microseconds, and the tables are read in one
 """
 
 import datetime
+import getpass
 import gzip
 import itertools
 from contextlib import contextmanager
@@ -21,6 +22,9 @@ from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
+
+from audit.models import AuditKind
+from audit.trail import record
 
 LEFT_OUT = {ContentType, Permission, Session}
 # What `migrate` itself puts in a new database: content types, permissions and the role groups
@@ -103,7 +107,17 @@ def backup(path):
         partial.rename(path)
     finally:
         partial.unlink(missing_ok=True)
+    # After the snapshot: the file holds the database as it was before this backup was made.
+    record(AuditKind.BACKUP, username=operator(), detail=f"{path.name}（{sum(counts.values())} 行）")
     return counts
+
+
+def operator():
+    """Who ran the command: the commands run on the server, outside any log-in of the application."""
+    try:
+        return getpass.getuser()
+    except OSError:
+        return ""
 
 
 def unapplied_migrations():
@@ -141,4 +155,6 @@ def restore(path):
         # The role groups migrate made give way to the backup's own, with their members and permissions.
         Group.objects.all().delete()
         call_command("loaddata", str(path.resolve()), database=DEFAULT_DB_ALIAS, verbosity=0)
-    return {m._meta.label: m._base_manager.count() for m in backed_up_models()}
+        counts = {m._meta.label: m._base_manager.count() for m in backed_up_models()}
+        record(AuditKind.RESTORE, username=operator(), detail=f"{path.name}（{sum(counts.values())} 行）")
+    return counts

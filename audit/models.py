@@ -23,6 +23,8 @@ class AuditKind(models.TextChoices):
     PUBLICATION = "publication", _("公開")
     NEXT_PLAN = "next_plan", _("次期計画の作成")
     ADMIN_CHANGE = "admin_change", _("管理画面での変更")
+    BACKUP = "backup", _("バックアップ")
+    RESTORE = "restore", _("復元")
 
 
 class AuditRecordIsFinal(Exception):

@@ -88,6 +88,7 @@ def test_a_restore_into_an_emptied_database_gives_back_every_row(data, tmp_path)
     out = io.StringIO()
     call_command("backup", "-o", str(path), stdout=out)
     assert "backup.json.gz に" in out.getvalue()
+    assert AuditEvent.objects.filter(kind=AuditKind.BACKUP, detail__startswith="backup.json.gz（").exists()
     before = database()
     # Not a test that cannot fail: each kind of row the issue names is there to be lost.
     for label in [
@@ -116,8 +117,15 @@ def test_a_restore_into_an_emptied_database_gives_back_every_row(data, tmp_path)
 
     after = database()
     assert after.keys() == before.keys()
-    for label in before:
+    for label in before.keys() - {"audit.AuditEvent"}:
         assert after[label] == before[label], label
+    # The audit trail as it was when the file was written, and then the restore itself: by whom, from what.
+    assert [row["kind"] for row in before["audit.AuditEvent"]].count(AuditKind.BACKUP) == 1
+    restored = AuditEvent.objects.get(kind=AuditKind.RESTORE)
+    assert restored.detail.startswith("backup.json.gz（") and restored.username
+    restore_row = next(row for row in after["audit.AuditEvent"] if row["kind"] == AuditKind.RESTORE)
+    kept = [row for row in after["audit.AuditEvent"] if row is not restore_row]
+    assert kept == [row for row in before["audit.AuditEvent"] if row["kind"] != AuditKind.BACKUP]
 
 
 def test_the_restored_database_goes_on_numbering_its_rows_after_the_restored_ones(data, tmp_path):
@@ -148,6 +156,7 @@ def test_a_restore_refuses_a_database_that_holds_data_and_writes_nothing(data, t
         call_command("restore", str(path), stdout=io.StringIO())
 
     assert database() == before
+    assert not AuditEvent.objects.filter(kind=AuditKind.RESTORE).exists()
 
 
 def test_a_backup_never_overwrites_a_file(transactional_db, tmp_path):
