@@ -7,6 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from initiatives import admin_import
 from initiatives.models import Department, Evaluation, Initiative, RoadmapCell
+from plan.models import ColumnKind
 
 
 class RoadmapCellInline(admin.TabularInline):
@@ -27,9 +28,6 @@ FIELDS = [
     "name",
     "is_new",
     "description",
-    "basic_plan_section",
-    "public_private_data",
-    "municipal_dx",
     "target_stage",
     "goals",
     "department",
@@ -39,6 +37,8 @@ FIELDS = [
 
 
 class InitiativeAdminForm(forms.ModelForm):
+    plan_columns = []  # the plan's own columns, with a form field each (form_for_columns)
+
     class Meta:
         model = Initiative
         fields = FIELDS
@@ -56,20 +56,82 @@ class InitiativeAdminForm(forms.ModelForm):
             self.add_error("carried_from", _("継続元には前計画の項目だけを選んでください。"))
         return cleaned
 
+    def save(self, commit=True):
+        values = dict(self.instance.column_values)
+        for column in self.plan_columns:
+            value = self.cleaned_data.get(column.form_field)
+            if value in (None, "", [], False):
+                values.pop(column.key, None)
+            else:
+                values[column.key] = (
+                    int(value) if column.kind == ColumnKind.NUMBER and value == int(value) else value
+                )
+        self.instance.column_values = values
+        return super().save(commit)
+
+
+def column_form_field(column):
+    """The admin's field for one of the plan's own columns."""
+    common = {"label": column.header, "required": False}
+    if column.kind == ColumnKind.MARK:
+        return forms.BooleanField(**common)
+    if column.kind == ColumnKind.NUMBER:
+        return forms.FloatField(**common)
+    words = [(c.word, c.word) for c in column.choices.all()]
+    if column.kind == ColumnKind.CHOICE:
+        return forms.ChoiceField(choices=[("", "---------"), *words], **common)
+    if column.kind == ColumnKind.MULTI_CHOICE:
+        return forms.MultipleChoiceField(choices=words, widget=forms.CheckboxSelectMultiple, **common)
+    widget = forms.Textarea(attrs={"rows": 3}) if column.kind == ColumnKind.TEXT else None
+    return forms.CharField(max_length=column.max_length, widget=widget, **common)
+
+
+def form_for_columns(columns):
+    """InitiativeAdminForm with one declared field per column of the initiative's plan."""
+    declared = {c.form_field: column_form_field(c) for c in columns}
+
+    def __init__(self, *args, **kwargs):
+        InitiativeAdminForm.__init__(self, *args, **kwargs)
+        for column in columns:
+            self.initial.setdefault(column.form_field, column.value_of(self.instance))
+
+    return type(
+        "InitiativeColumnsForm",
+        (InitiativeAdminForm,),
+        {**declared, "plan_columns": columns, "__init__": __init__},
+    )
+
 
 @admin.register(Initiative)
 class InitiativeAdmin(SimpleHistoryAdmin):
     form = InitiativeAdminForm
-    list_display = ["number", "name", "plan", "is_new", "department", "public_private_data", "municipal_dx"]
+    list_display = ["number", "name", "plan", "is_new", "department", "marks"]
     list_display_links = ["number", "name"]
-    list_filter = ["plan", "goals", "department", "is_new", "public_private_data", "municipal_dx"]
+    list_filter = ["plan", "goals", "department", "is_new"]
     search_fields = ["name", "description"]
     list_select_related = ["plan", "department"]
     ordering = ["plan__ordinal", "number"]
-    fields = FIELDS
     filter_horizontal = ["goals", "carried_from"]
     inlines = [RoadmapCellInline, EvaluationInline]
     change_list_template = "admin/initiatives/initiative/change_list.html"
+
+    @admin.display(description=_("計画が定める列の値"))
+    def marks(self, obj):
+        return "、".join(f"{k}: {v}" for k, v in obj.column_values.items())
+
+    def plan_columns(self, obj):
+        return list(obj.plan.columns.prefetch_related("choices")) if obj is not None else []
+
+    def get_fields(self, request, obj=None):
+        return [
+            *FIELDS[: FIELDS.index("target_stage")],
+            *(c.form_field for c in self.plan_columns(obj)),
+            *FIELDS[FIELDS.index("target_stage") :],
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = form_for_columns(self.plan_columns(obj))
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_urls(self):
         def wrap(view):

@@ -31,9 +31,8 @@ class InitiativeRow:
     name: str | None = None
     is_new: bool | None = None
     description: str | None = None
-    basic_plan_section: str | None = None
-    public_private_data: bool | None = None
-    municipal_dx: bool | None = None
+    # {PlanColumn.key: value} for the plan's own columns the file has.
+    values: dict | None = None
     target_stage: str | None = None
     # {fiscal_year: (stage, continued)} for the years the file covers; a year mapped to None has no stage.
     roadmap: dict | None = None
@@ -49,9 +48,6 @@ SCALAR_FIELDS = [
     "name",
     "is_new",
     "description",
-    "basic_plan_section",
-    "public_private_data",
-    "municipal_dx",
     "target_stage",
 ]
 
@@ -196,6 +192,7 @@ def _apply(plan, rows, editable_links, history):
         raise PlanImportError(errors)
 
     stored = {i.number: i for i in Initiative.objects.for_plan_table(plan)}
+    columns = list(plan.columns.all())
     result = ImportResult()
     for row in sorted(rows, key=lambda r: r.number):
         initiative = stored.get(row.number)
@@ -205,7 +202,9 @@ def _apply(plan, rows, editable_links, history):
                 raise PlanImportError([_("%(where)s: 個別計画名が空です。") % {"where": row.where}])
             initiative = Initiative(plan=plan, number=row.number)
         set_links = editable_links == "always" or created
-        changes = _apply_row(initiative, row, goal_by_code, carried_targets, set_links, created, history)
+        changes = _apply_row(
+            initiative, row, columns, goal_by_code, carried_targets, set_links, created, history
+        )
         outcome = "created" if created else ("updated" if changes else "unchanged")
         result.initiatives.append(InitiativeResult(row.number, initiative.name, outcome, changes))
     result.not_in_file = [i for n, i in sorted(stored.items()) if n not in seen]
@@ -229,7 +228,7 @@ def _carried_targets(rows, errors):
     return found
 
 
-def _apply_row(initiative, row, goal_by_code, carried_targets, set_links, created, history):
+def _apply_row(initiative, row, columns, goal_by_code, carried_targets, set_links, created, history):
     changes = []
     for name in SCALAR_FIELDS:
         new = getattr(row, name)
@@ -241,6 +240,9 @@ def _apply_row(initiative, row, goal_by_code, carried_targets, set_links, create
                 show = _yes_no if isinstance(new, bool) else str
                 changes.append(Change(_field_label(name), "" if created else show(old), show(new)))
             setattr(initiative, name, new)
+
+    if row.values is not None:
+        changes += _apply_values(initiative, row.values, columns, created)
 
     if set_links and row.department is not None:
         old = initiative.department.name if initiative.department_id else ""
@@ -268,6 +270,24 @@ def _apply_row(initiative, row, goal_by_code, carried_targets, set_links, create
                 Change(_field_label("carried_from"), _keys_text(old), _keys_text(row.carried_from))
             )
             initiative.carried_from.set([carried_targets[k] for k in row.carried_from])
+    return changes
+
+
+def _apply_values(initiative, values, columns, created):
+    """The plan's own columns (PlanColumn), in the definition's order; an empty value is not stored."""
+    changes = []
+    stored = dict(initiative.column_values)
+    for column in columns:
+        if column.key not in values:
+            continue
+        old, new = column.value_of(initiative), values[column.key]
+        if new in (None, "", [], False):
+            stored.pop(column.key, None)
+        else:
+            stored[column.key] = new
+        if old != new and not (old in (None, "", [], False) and new in (None, "", [], False)):
+            changes.append(Change(column.header, "" if created else column.display(old), column.display(new)))
+    initiative.column_values = stored
     return changes
 
 

@@ -93,9 +93,8 @@ class Initiative(models.Model):
     name = models.CharField(_("個別計画名"), max_length=200)
     is_new = models.BooleanField(_("新規"), default=False, help_text=_("計画書で《新規》と記された個別計画"))
     description = LimitedTextField(_("計画内容"), blank=True)
-    basic_plan_section = models.CharField(_("第五次基本計画"), max_length=100, blank=True)
-    public_private_data = models.BooleanField(_("官民データ活用"), default=False)
-    municipal_dx = models.BooleanField(_("自治体DX"), default=False)
+    # {PlanColumn.key: value} for the columns the plan defines (plan/models.py); a key not here is empty.
+    column_values = models.JSONField(_("計画が定める列の値"), default=dict, blank=True)
     target_stage = models.CharField(
         _("取組目標"),
         max_length=10,

@@ -11,11 +11,13 @@ from django.utils.translation import gettext as _
 from initiatives.importing import InitiativeRow
 from initiatives.models import Initiative
 from plan.eras import fiscal_year_label
+from plan.models import MARK, ColumnKind, Plan
 
 
 def plan_to_dict(plan, initiatives=None):
     if initiatives is None:
         initiatives = Initiative.objects.for_plan_table(plan)
+    columns = [c for c in plan.columns.all() if c.is_public]
     return {
         "plan": {
             "ordinal": plan.ordinal,
@@ -24,19 +26,19 @@ def plan_to_dict(plan, initiatives=None):
             "last_fiscal_year": plan.last_fiscal_year,
         },
         "goals": [{"code": g.code, "title": g.title} for g in plan.goals.all()],
-        "initiatives": [initiative_to_dict(i) for i in initiatives],
+        # The plan's own columns: each initiative carries its value under the column's key.
+        "columns": [{"key": c.key, "header": c.header, "kind": c.kind} for c in columns],
+        "initiatives": [initiative_to_dict(i, columns) for i in initiatives],
     }
 
 
-def initiative_to_dict(initiative):
+def initiative_to_dict(initiative, columns):
     return {
         "number": initiative.number,
         "name": initiative.name,
         "is_new": initiative.is_new,
         "description": initiative.description,
-        "basic_plan_section": initiative.basic_plan_section,
-        "public_private_data": initiative.public_private_data,
-        "municipal_dx": initiative.municipal_dx,
+        **{c.key: c.value_of(initiative) for c in columns},
         "goals": [g.code for g in initiative.goals.all()],
         "department": initiative.department.name if initiative.department_id else None,
         "target_stage": initiative.final_target_stage,
@@ -69,9 +71,7 @@ def rows_from_dict(data, plan):
                 name=item["name"],
                 is_new=item["is_new"],
                 description=item["description"],
-                basic_plan_section=item["basic_plan_section"],
-                public_private_data=item["public_private_data"],
-                municipal_dx=item["municipal_dx"],
+                values={c.key: item[c.key] for c in plan.columns.all() if c.key in item},
                 target_stage="" if roadmap else item["target_stage"],
                 roadmap={year: roadmap.get(year) for year in plan.fiscal_years} if roadmap else None,
                 evaluations=item["evaluations"],
@@ -88,7 +88,17 @@ def plan_to_csv(plan, initiatives=None):
 
 
 def open_data_csv(data):
-    """The JSON form as CSV: one row per initiative, UTF-8 with a byte-order mark so Excel reads Japanese."""
+    """The JSON form as CSV: one row per initiative, UTF-8 with a byte-order mark so Excel reads Japanese.
+
+    The plan's own columns come from the data; a snapshot frozen before the data named them takes the
+    plan's definition.
+    """
+    columns = data.get("columns")
+    if columns is None:
+        plan = Plan.objects.get(ordinal=data["plan"]["ordinal"])
+        columns = [
+            {"key": c.key, "header": c.header, "kind": c.kind} for c in plan.columns.all() if c.is_public
+        ]
     first, last = data["plan"]["first_fiscal_year"], data["plan"]["last_fiscal_year"]
     years = list(range(first, last + 1)) if first and last else []
     eval_years = sorted({e["fiscal_year"] for i in data["initiatives"] for e in i["evaluations"]})
@@ -97,9 +107,7 @@ def open_data_csv(data):
         "個別計画名",
         "新規",
         "計画内容",
-        "第五次基本計画",
-        "官民データ活用",
-        "自治体DX",
+        *(c["header"] for c in columns),
         "目標",
         "担当課",
     ]
@@ -120,9 +128,7 @@ def open_data_csv(data):
             item["name"],
             "●" if item["is_new"] else "",
             item["description"],
-            item["basic_plan_section"],
-            "●" if item["public_private_data"] else "",
-            "●" if item["municipal_dx"] else "",
+            *(_csv_value(c, item.get(c["key"])) for c in columns),
             " ".join(item["goals"]),
             item["department"] or "",
             item["target_stage"],
@@ -134,6 +140,14 @@ def open_data_csv(data):
         row.append(" ".join(f"{c['plan']}-{c['number']}" for c in item["carried_from"]))
         writer.writerow([_csv_safe(v) for v in row])
     return out.getvalue()
+
+
+def _csv_value(column, value):
+    if column["kind"] == ColumnKind.MARK:
+        return MARK if value else ""
+    if column["kind"] == ColumnKind.MULTI_CHOICE:
+        return "、".join(value or [])
+    return "" if value is None else value
 
 
 def _csv_safe(value):

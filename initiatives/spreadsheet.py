@@ -3,7 +3,7 @@
 Two table layouts are read, told apart by their headers, in the application's export and in a workbook
 someone typed up from the document:
 - the roadmap layout of the fifth plan (第3章 2): 項番, 個別計画名, 計画内容, 年次計画 merged over one column
-  per fiscal year, 第五次基本計画, 官民データ活用, 自治体DX;
+  per fiscal year, then the columns the plan defines (plan.models.PlanColumn);
 - the evaluation layout of the fourth plan (第2章 4 (2)): 項番, 項目, 内容, 取組目標, 令和N年度までの取組内容,
   達成状況, 今後の方向性.
 Columns the application adds (目標, 担当課, 継続元) are read where present. A title above the table, notes
@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from initiatives.importing import InitiativeRow, PlanImportError
 from initiatives.models import Achievement, Department, Direction, Evaluation, Initiative, Stage
 from plan.eras import fiscal_year_label, parse_fiscal_year, wareki
-from plan.models import Plan
+from plan.models import MARK, ColumnKind, Plan
 from workbooks import (
     CANNOT_OPEN,
     CENTER,
@@ -41,7 +41,8 @@ from workbooks import (
 NEW_MARK = "《新規》"
 NEW_MARKS = re.compile(r"^\s*(?:《新規》|≪新規≫|<<新規>>|【新規】)\s*")
 CONTINUE_MARKS = {"⇒", "→", "⇨", "➡", "⟹"}
-FLAG_MARK = "●"
+FLAG_MARK = MARK
+COLUMN = "column:"  # Layout.columns holds a plan-defined column under COLUMN + its key
 HEADER_SEARCH_ROWS = 30
 
 
@@ -57,9 +58,6 @@ HEADERS = [
     ("actions", lambda h: "取組内容" in h),
     ("achievement", lambda h: h == "達成状況"),
     ("direction", lambda h: h == "今後の方向性"),
-    ("basic_plan_section", lambda h: h.endswith("基本計画")),
-    ("public_private_data", lambda h: h == "官民データ活用"),
-    ("municipal_dx", lambda h: h == "自治体DX"),
     ("goals", lambda h: h == "目標"),
     ("department", lambda h: h == "担当課"),
     ("carried_from", lambda h: h.startswith("継続元")),
@@ -107,7 +105,8 @@ def _read_header(rows, index, plan):
         if not text:
             continue
         headers[col] = cell_text(value)
-        field = next((f for f, test in HEADERS if test(text)), None)
+        field = next((COLUMN + c.key for c in plan.columns.all() if compact(c.header) == text), None)
+        field = field or next((f for f, test in HEADERS if test(text)), None)
         if field is None:
             year = _header_year(value)
             if year:
@@ -163,14 +162,14 @@ def _header_year(value):
 
 # --- Rows -----------------------------------------------------------------------------------------------
 
-TEXT_FIELDS = ("name", "description", "basic_plan_section", "actions", "department")
+TEXT_FIELDS = ("name", "description", "actions", "department")
+TEXT_KINDS = (ColumnKind.TEXT, ColumnKind.REFERENCE)
 LENGTH_LIMITS = {
-    "name": Initiative._meta.get_field("name"),
-    "description": Initiative._meta.get_field("description"),
-    "basic_plan_section": Initiative._meta.get_field("basic_plan_section"),
-    "department": Department._meta.get_field("name"),
+    "name": Initiative._meta.get_field("name").max_length,
+    "description": Initiative._meta.get_field("description").max_length,
+    "department": Department._meta.get_field("name").max_length,
 }
-ACTIONS_FIELD = Evaluation._meta.get_field("actions")
+ACTIONS_LIMIT = Evaluation._meta.get_field("actions").max_length
 
 
 def read_plan_workbook(data, plan):
@@ -212,6 +211,17 @@ def _plan_sheet(workbook):
     return workbook.worksheets[0]
 
 
+def _is_text(field, plan):
+    """A field whose rest may wrap onto the next printed row: the fixed texts and the text columns."""
+    if field.startswith(COLUMN):
+        return _column(field, plan).kind in TEXT_KINDS
+    return field in TEXT_FIELDS
+
+
+def _column(field, plan):
+    return next(c for c in plan.columns.all() if COLUMN + c.key == field)
+
+
 def _read_rows(rows, layout, plan):
     errors, raw_rows = [], []  # raw_rows: [row number, 項番, {field: value}, {year column: value}]
     number_col = layout.columns["number"]
@@ -241,11 +251,11 @@ def _read_rows(rows, layout, plan):
                 _("%(where)s: 項番「%(value)s」は数字ではありません。")
                 % {"where": layout.where(row_no, number_col), "value": cell_text(number_cell)}
             )
-        elif number is None and raw_rows and _is_continuation(fields, marks):
+        elif number is None and raw_rows and _is_continuation(fields, marks, plan):
             # A cell that wrapped across a printed page: its rest stands on a row without 項番.
             previous = raw_rows[-1][2]
             for name, value in fields.items():
-                if name in TEXT_FIELDS and compact(value):
+                if _is_text(name, plan) and compact(value):
                     previous[name] = cell_text(previous[name]) + cell_text(value)
         elif number is None:
             errors.append(_("%(where)s: 項番が空です。") % {"where": layout.where(row_no, number_col)})
@@ -280,10 +290,10 @@ def _is_note(values):
     return text.startswith(("※", "注", "*", "＊")) or "…" in text
 
 
-def _is_continuation(fields, marks):
+def _is_continuation(fields, marks, plan):
     if any(compact(v) for v in marks.values()):
         return False
-    return all(not compact(v) for name, v in fields.items() if name not in TEXT_FIELDS)
+    return all(not compact(v) for name, v in fields.items() if not _is_text(name, plan))
 
 
 def _read_row(row_no, number, fields, marks, layout, plan):
@@ -317,21 +327,11 @@ def _read_row(row_no, number, fields, marks, layout, plan):
     row.name = name[match.end() :] if match else name
     if not row.name:
         errors.append(_("%(where)s: 個別計画名が空です。") % {"where": cell_where("name")})
-    for field in ("description", "basic_plan_section"):
-        if field in fields:
-            setattr(row, field, cell_text(fields[field]))
+    if "description" in fields:
+        row.description = cell_text(fields["description"])
     if "target_stage" in fields:
         row.target_stage = words("target_stage", Stage.values, _("取組目標")) or ""
-    flag_fields = [f for f in ("public_private_data", "municipal_dx") if f in fields]
-    for field in flag_fields:
-        setattr(row, field, _flag(fields[field], cell_where(field), errors))
-    # The PDF once put both marks in the 官民データ活用 cell and left 自治体DX empty: read as both marked.
-    if (
-        len(flag_fields) == 2
-        and compact(fields["public_private_data"]) == FLAG_MARK * 2
-        and not compact(fields["municipal_dx"])
-    ):
-        row.municipal_dx = True
+    row.values = _column_values(fields, plan, cell_where, errors)
     if layout.years:
         row.roadmap = _roadmap(marks, layout, row_no, errors)
     evaluation_fields = [f for f in ("actions", "achievement", "direction") if f in fields]
@@ -355,20 +355,89 @@ def _read_row(row_no, number, fields, marks, layout, plan):
                 row.evaluations.append(evaluation)
     if "department" in fields:
         row.department = cell_text(fields["department"])
-    texts = {field: getattr(row, field) for field in LENGTH_LIMITS}
-    texts["actions"] = row.evaluations[-1]["actions"] if row.evaluations else None
-    for field, value in texts.items():
-        model_field = LENGTH_LIMITS.get(field, ACTIONS_FIELD)
-        if value and len(value) > model_field.max_length:
+    texts = {field: (getattr(row, field), limit) for field, limit in LENGTH_LIMITS.items()}
+    texts["actions"] = (row.evaluations[-1]["actions"] if row.evaluations else None, ACTIONS_LIMIT)
+    for column in plan.columns.all():
+        if column.kind in TEXT_KINDS and column.key in (row.values or {}):
+            texts[COLUMN + column.key] = (row.values[column.key], column.max_length)
+    for field, (value, limit) in texts.items():
+        if value and len(value) > limit:
             errors.append(
                 _("%(where)s: %(length)d文字あります。%(limit)d文字以内にしてください。")
-                % {"where": cell_where(field), "length": len(value), "limit": model_field.max_length}
+                % {"where": cell_where(field), "length": len(value), "limit": limit}
             )
     if "goals" in fields:
         row.goals = _goal_codes(fields["goals"], plan, cell_where("goals"), errors)
     if "carried_from" in fields:
         row.carried_from = _carried_from(fields["carried_from"], plan, cell_where("carried_from"), errors)
     return row, errors
+
+
+def _column_values(fields, plan, cell_where, errors):
+    """{key: value} of the plan's own columns that the sheet has, read by each column's kind."""
+    present = [c for c in plan.columns.all() if COLUMN + c.key in fields]
+    if not present:
+        return None
+    values = {}
+    for column in present:
+        raw = fields[COLUMN + column.key]
+        where = cell_where(COLUMN + column.key)
+        if column.kind == ColumnKind.MARK:
+            values[column.key] = _flag(raw, where, errors)
+        elif column.kind in (ColumnKind.CHOICE, ColumnKind.MULTI_CHOICE):
+            values[column.key] = _choices(raw, column, where, errors)
+        elif column.kind == ColumnKind.NUMBER:
+            values[column.key] = _number(raw, where, errors)
+        else:
+            values[column.key] = cell_text(raw)
+    # The PDF once put two marks in one cell and left the next mark column empty: read as both marked.
+    marks = [c for c in present if c.kind == ColumnKind.MARK]
+    for column, following in zip(marks, marks[1:], strict=False):
+        doubled = compact(fields[COLUMN + column.key]) == FLAG_MARK * 2
+        if (
+            doubled
+            and following.position == column.position + 1
+            and not compact(fields[COLUMN + following.key])
+        ):
+            values[following.key] = True
+    return values
+
+
+def _choices(value, column, where, errors):
+    allowed = [c.word for c in column.choices.all()]
+    words = [w for w in re.split(r"[,、，/\n]+", cell_text(value)) if w.strip()]
+    words = [unicodedata.normalize("NFKC", w).strip() for w in words]
+    known = {unicodedata.normalize("NFKC", a): a for a in allowed}
+    unknown = [w for w in words if w not in known]
+    if unknown or (column.kind == ColumnKind.CHOICE and len(words) > 1):
+        errors.append(
+            _("%(where)s: 「%(value)s」は%(label)sとして使えません。%(allowed)sから選んでください。")
+            % {
+                "where": where,
+                "value": "、".join(unknown) or cell_text(value),
+                "label": column.header,
+                "allowed": "、".join(f"「{a}」" for a in allowed),
+            }
+        )
+        return None
+    chosen = [known[w] for w in words]
+    if column.kind == ColumnKind.CHOICE:
+        return chosen[0] if chosen else ""
+    return [a for a in allowed if a in chosen]
+
+
+def _number(value, where, errors):
+    text = unicodedata.normalize("NFKC", cell_text(value)).replace(",", "").strip()
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        errors.append(
+            _("%(where)s: 「%(value)s」は数値ではありません。") % {"where": where, "value": cell_text(value)}
+        )
+        return None
+    return int(number) if number.is_integer() else number
 
 
 def _missing_where(field, row_no, layout):
@@ -492,13 +561,8 @@ def plan_columns(plan, initiatives):
             ("達成状況", 10, lambda i: evaluation(i, "achievement")),
             ("今後の方向性", 11, lambda i: evaluation(i, "direction")),
         ]
-    if has_roadmap or any(i.basic_plan_section for i in initiatives):
-        columns.append((plan.basic_plan_header, 16, lambda i: i.basic_plan_section))
-    if has_roadmap:
-        columns += [
-            ("官民データ活用", 9, lambda i: FLAG_MARK if i.public_private_data else ""),
-            ("自治体DX", 9, lambda i: FLAG_MARK if i.municipal_dx else ""),
-        ]
+    for column in plan.table_columns:
+        columns.append((column.header, column.width, lambda i, c=column: c.display(c.value_of(i))))
     columns += [
         ("目標", 9, lambda i: "、".join(g.numeral for g in i.goals.all())),
         ("担当課", 16, lambda i: i.department.name if i.department_id else ""),

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from initiatives.models import Initiative
 from initiatives.open_data import plan_to_csv, plan_to_dict
 from initiatives.spreadsheet import write_plan_workbook
-from plan.models import VIEW_DRAFT_PLAN, Plan
+from plan.models import VIEW_DRAFT_PLAN, ColumnKind, Plan
 from workbooks import XLSX_CONTENT_TYPE
 
 
@@ -37,10 +37,24 @@ def home(request):
     return redirect("initiatives:plan_table", ordinal=plan.ordinal)
 
 
+# How the table sets each kind of the plan's own columns: a section reference narrow, a mark centred.
+CELL_CLASS = {ColumnKind.REFERENCE: "section", ColumnKind.MARK: "mark", ColumnKind.TEXT: "text"}
+
+
+def column_cell(column, initiative):
+    value = column.value_of(initiative)
+    return {
+        "css": CELL_CLASS.get(column.kind, ""),
+        "mark": column.is_mark and bool(value),
+        "text": column.display(value),
+    }
+
+
 def plan_table(request, ordinal):
     """The plan's initiatives as the document's table: one row each, the roadmap as a grid of fiscal years."""
     plan = _plan(request, ordinal)
     initiatives = list(Initiative.objects.for_plan_table(plan))
+    columns = [c for c in plan.table_columns if c.is_public]
     rows = []
     for initiative in initiatives:
         cells = {c.fiscal_year: c for c in initiative.roadmap.all()}
@@ -49,6 +63,7 @@ def plan_table(request, ordinal):
             {
                 "initiative": initiative,
                 "roadmap": [cells.get(year) for year in plan.fiscal_years],
+                "values": [column_cell(c, initiative) for c in columns],
                 "evaluation": evaluations.get(plan.last_fiscal_year),
                 # A draft next plan is not public: its initiatives are named only to users with a role.
                 "carried_into": [n for n in initiative.carried_into.all() if n.plan.visible_to(request.user)],
@@ -59,6 +74,7 @@ def plan_table(request, ordinal):
         "plan": plan,
         "rows": rows,
         "has_roadmap": has_roadmap,
+        "columns": [{"header": c.header, "css": CELL_CLASS.get(c.kind, "")} for c in columns],
         "has_evaluation": any(r["evaluation"] for r in rows),
         "has_target": any(i.target_stage for i in initiatives),
         "notes": [r["initiative"] for r in rows if r["initiative"].source_note],

@@ -71,12 +71,9 @@ class Plan(models.Model):
         return not self.is_draft or user.has_perm(VIEW_DRAFT_PLAN)
 
     @property
-    def basic_plan_header(self):
-        """The table's column for the city's basic plan is headed by its name: 第五次基本計画."""
-        parent = next(
-            (r for r in self.references.all() if r.relation == PlanReference.Relation.EMBODIES), None
-        )
-        return parent.name.removeprefix("東大和市") if parent else "基本計画"
+    def table_columns(self):
+        """The columns of the plan's own definition that its table prints, in order (prefetch `columns`)."""
+        return [c for c in self.columns.all() if c.in_table]
 
     @property
     def period_label(self):
@@ -85,6 +82,106 @@ class Plan(models.Model):
         # A plan being drafted may know when it starts before the city decides when it ends.
         last = fiscal_year_label(self.last_fiscal_year) if self.last_fiscal_year else ""
         return f"{fiscal_year_label(self.first_fiscal_year)}～{last}"
+
+
+class ColumnKind(models.TextChoices):
+    TEXT = "text", _("文章")
+    REFERENCE = "reference", _("参照（上位計画の章節・施策の番号）")
+    MARK = "mark", _("記号（●）")
+    CHOICE = "choice", _("選択")
+    MULTI_CHOICE = "multi_choice", _("複数選択")
+    NUMBER = "number", _("数値")
+
+
+MARK = "●"
+
+
+class PlanColumn(models.Model):
+    """A column the plan defines for its initiatives beyond the ones every plan has (項番, name, 計画内容,
+    目標, 年次計画, 担当課): 第五次基本計画, 官民データ活用 and 自治体DX for the fifth plan.
+
+    The values live on each initiative under `key`, which is also their name in the open data.
+    """
+
+    plan = models.ForeignKey(Plan, verbose_name=_("計画"), on_delete=models.CASCADE, related_name="columns")
+    position = models.PositiveSmallIntegerField(_("順番"))
+    key = models.SlugField(
+        _("キー"),
+        max_length=50,
+        help_text=_("オープンデータと内部での名前（半角英数字と _）。公開した後は変えないでください。"),
+    )
+    header = models.CharField(_("見出し"), max_length=100, help_text=_("計画書に印刷されているとおり"))
+    kind = models.CharField(_("種類"), max_length=20, choices=ColumnKind.choices)
+    is_public = models.BooleanField(
+        _("公開"), default=True, help_text=_("公開の計画表とオープンデータに出す")
+    )
+    in_table = models.BooleanField(
+        _("計画表の列"),
+        default=True,
+        help_text=_("計画表（画面・xlsx）に列として出す。外すと、オープンデータの項目としてだけ残ります。"),
+    )
+    max_length = models.PositiveIntegerField(_("最大の文字数"), default=100)
+    width = models.PositiveSmallIntegerField(_("xlsx の列幅"), default=12)
+
+    class Meta:
+        verbose_name = _("計画表の列")
+        verbose_name_plural = _("計画表の列")
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "key"], name="plancolumn_unique_key"),
+            models.CheckConstraint(condition=Q(kind__in=ColumnKind.values), name="plancolumn_kind_valid"),
+        ]
+
+    def __str__(self):
+        return self.header
+
+    @property
+    def is_mark(self):
+        return self.kind == ColumnKind.MARK
+
+    @property
+    def empty(self):
+        """The value of an initiative that has none."""
+        return {ColumnKind.MARK: False, ColumnKind.MULTI_CHOICE: [], ColumnKind.NUMBER: None}.get(
+            self.kind, ""
+        )
+
+    @property
+    def form_field(self):
+        return f"column_{self.key}"
+
+    def value_of(self, initiative):
+        return initiative.column_values.get(self.key, self.empty)
+
+    def display(self, value):
+        """The value as the plan table prints it."""
+        if self.kind == ColumnKind.MARK:
+            return MARK if value else ""
+        if self.kind == ColumnKind.MULTI_CHOICE:
+            return "、".join(value or [])
+        if value is None:
+            return ""
+        return str(value)
+
+
+class ColumnChoice(models.Model):
+    """One word of a choice column's list (SDGs 1–17, the 重点取組事項 …)."""
+
+    column = models.ForeignKey(
+        PlanColumn, verbose_name=_("列"), on_delete=models.CASCADE, related_name="choices"
+    )
+    position = models.PositiveSmallIntegerField(_("順番"))
+    word = models.CharField(_("語"), max_length=100)
+    description = models.CharField(_("説明"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("選択肢")
+        verbose_name_plural = _("選択肢")
+        ordering = ["column", "position"]
+        constraints = [models.UniqueConstraint(fields=["column", "word"], name="columnchoice_unique_word")]
+
+    def __str__(self):
+        return self.word
 
 
 class PlanReference(models.Model):

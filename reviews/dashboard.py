@@ -22,7 +22,7 @@ from plan.models import Goal
 from reviews.charts import stacked_bars
 from reviews.filters import BLANK
 from reviews.models import Progress, ReviewCycle, StatusEntry
-from reviews.reports import summarize
+from reviews.reports import column_values, flag_groups, summarize
 
 # How the stage reached compares with the roadmap, as the committee says it: short words, never a colour alone.
 DIFFERENCE = {
@@ -31,10 +31,6 @@ DIFFERENCE = {
     Progress.BEHIND: (gettext_lazy("遅れ"), "behind"),
     Progress.NOT_ASSESSABLE: (gettext_lazy("評価できない"), "unassessable"),
 }
-
-# The worklist filter for each flag that reports.summarize breaks down by.
-FLAG_FILTERS = {"官民データ活用": "public_private_data", "自治体DX": "municipal_dx"}
-
 
 # --- Shared pieces ----------------------------------------------------------------------------------------
 
@@ -50,14 +46,13 @@ def initiative_url(initiative, fiscal_year=None):
     return f"{url}#year-{fiscal_year}" if fiscal_year else url
 
 
-def _row(initiative, entry, planned_stage):
+def _row(initiative, entry, planned_stage, groups):
     """One entry in the shape reports.summarize counts."""
     return {
         "number": initiative.number,
         "name": initiative.name,
         "goals": [g.code for g in initiative.goals.all()],
-        "public_private_data": initiative.public_private_data,
-        "municipal_dx": initiative.municipal_dx,
+        "values": column_values(initiative, groups),
         "department_id": initiative.department_id,
         "planned_stage": planned_stage,
         "stage_reached": entry.stage_reached,
@@ -118,6 +113,7 @@ def dashboard_data(cycle):
         )
     )
     goals = list(plan.goals.order_by("order"))
+    groups = flag_groups(plan)
     cycles = list(ReviewCycle.objects.filter(plan=plan).order_by("fiscal_year"))
     entries = {(e.cycle_id, e.initiative_id): e for e in StatusEntry.objects.filter(cycle__plan=plan)}
     cycles_by_year = {c.fiscal_year: c for c in cycles}
@@ -129,11 +125,11 @@ def dashboard_data(cycle):
             entry = entries.get((a_cycle.pk, initiative.pk))
             if entry is not None:
                 planned = roadmaps[initiative.pk].get(a_cycle.fiscal_year)
-                rows.append(_row(initiative, entry, planned.stage if planned else ""))
+                rows.append(_row(initiative, entry, planned.stage if planned else "", groups))
         return rows
 
     rows = rows_of(cycle)
-    summary = summarize(rows, goals)
+    summary = summarize(rows, goals, groups)
     total = summary["total"]
     headline = [
         {"id": axis, "title": title, "label": label, "counts": _linked(counts, axis, cycle)}
@@ -242,9 +238,8 @@ def _breakdowns(cycle, summary, goals, rows, initiatives):
         for g in summary["by_goal"]
     ]
     result += [
-        _breakdown(_("区分"), _(f["flag"]), "", cycle, f, {FLAG_FILTERS[f["flag"]]: "1"})
+        _breakdown(_("区分"), f["flag"], "", cycle, f, {f["key"]: f["word"] or "1"})
         for f in summary["by_flag"]
-        if f["flag"] in FLAG_FILTERS
     ]
     departments = {i.department_id: i.department for i in initiatives}
     by_department = defaultdict(list)

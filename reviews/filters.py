@@ -1,13 +1,30 @@
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from initiatives.models import Achievement, Department
-from plan.models import Goal
+from initiatives.models import Achievement, Department, Initiative
+from plan.models import ColumnKind, Goal
 from reviews.models import EntryState, Progress, StatusEntry
 
 YES_NO = [("1", _("該当")), ("0", _("該当しない"))]
+FILTERABLE = (ColumnKind.MARK, ColumnKind.CHOICE, ColumnKind.MULTI_CHOICE)
 # The choice for "not entered yet" on the word axes, so that every count of the dashboard has its rows.
 BLANK = "未入力"
+
+
+def filterable_columns(plan):
+    return [c for c in plan.columns.prefetch_related("choices") if c.kind in FILTERABLE]
+
+
+def column_filter(column):
+    choices = YES_NO if column.kind == ColumnKind.MARK else [(c.word, c.word) for c in column.choices.all()]
+    return django_filters.ChoiceFilter(
+        field_name=column.key,
+        label=column.header,
+        choices=choices,
+        empty_label=_("すべて"),
+        method="filter_column",
+    )
 
 
 class WorklistFilter(django_filters.FilterSet):
@@ -20,20 +37,6 @@ class WorklistFilter(django_filters.FilterSet):
         queryset=Department.objects.order_by("name"),
         empty_label=_("すべて"),
         null_label=_("（未設定）"),
-    )
-    public_private_data = django_filters.ChoiceFilter(
-        field_name="initiative__public_private_data",
-        label=_("官民データ活用"),
-        choices=YES_NO,
-        empty_label=_("すべて"),
-        method="filter_flag",
-    )
-    municipal_dx = django_filters.ChoiceFilter(
-        field_name="initiative__municipal_dx",
-        label=_("自治体DX"),
-        choices=YES_NO,
-        empty_label=_("すべて"),
-        method="filter_flag",
     )
     achievement = django_filters.ChoiceFilter(
         label=_("達成状況"),
@@ -59,9 +62,35 @@ class WorklistFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.filters["goal"].queryset = Goal.objects.filter(plan=cycle.plan).select_related("plan")
         self.filters["goal"].field.label_from_instance = lambda g: f"（{g.numeral}）{g.title}"
+        # One filter per mark and choice column of the plan, named by its key, after 担当課.
+        self.plan_columns = filterable_columns(cycle.plan)
+        added = [(c.key, column_filter(c)) for c in self.plan_columns]
+        for _name, column_filter_ in added:
+            column_filter_.parent = self
+        filters = list(self.filters.items())
+        at = [name for name, _f in filters].index("department") + 1
+        self.filters = dict(filters[:at] + added + filters[at:])
 
-    def filter_flag(self, queryset, name, value):
-        return queryset.filter(**{name: value == "1"})
+    def filter_column(self, queryset, name, value):
+        column = next(c for c in self.plan_columns if c.key == name)
+        values = "initiative__column_values"
+        lookup = f"{values}__{name}"
+        if column.kind == ColumnKind.MARK and value == "1":
+            return queryset.filter(**{lookup: True})
+        if column.kind == ColumnKind.MARK:
+            # Not marked: the key is absent (an empty value is not stored) or false.
+            return queryset.filter(~Q(**{f"{values}__has_key": name}) | Q(**{lookup: False}))
+        if column.kind == ColumnKind.MULTI_CHOICE:
+            # JSON containment is not in SQLite: the plan's initiatives holding the word, found here.
+            ids = [
+                pk
+                for pk, values in Initiative.objects.filter(plan=column.plan_id).values_list(
+                    "pk", "column_values"
+                )
+                if value in (values.get(name) or [])
+            ]
+            return queryset.filter(initiative__in=ids)
+        return queryset.filter(**{lookup: value})
 
     def filter_word(self, queryset, name, value):
         return queryset.filter(**{name: "" if value == BLANK else value})

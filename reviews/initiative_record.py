@@ -5,6 +5,7 @@ from collections import defaultdict
 
 from django.db.models import Prefetch
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from initiatives.models import Evaluation, Initiative, RoadmapCell
 from plan.glossary import TermMarker, glossary_for
@@ -34,6 +35,18 @@ def initiative_queryset():
             queryset=Initiative.objects.select_related("plan").order_by("plan__ordinal", "number"),
         ),
     )
+
+
+def column_facts(plan, initiative):
+    """The plan's own columns as facts of the initiative: a mark says yes or no, other kinds show when filled."""
+    facts = []
+    for column in plan.columns.all():
+        value = column.value_of(initiative)
+        if column.is_mark:
+            facts.append({"header": column.header, "text": _("該当") if value else _("該当しない")})
+        elif value not in (None, "", []):
+            facts.append({"header": column.header, "text": column.display(value)})
+    return facts
 
 
 def initiative_data(initiative, user):
@@ -89,6 +102,7 @@ def initiative_data(initiative, user):
         "initiative": initiative,
         "plan": plan,
         "description": terms.mark(initiative.description),
+        "column_facts": column_facts(plan, initiative),
         "roadmap": [
             year_cell(
                 year,

@@ -15,6 +15,7 @@ from simple_history.utils import bulk_create_with_history
 from audit.models import AuditKind
 from audit.trail import record
 from initiatives.models import Direction, Evaluation, Initiative
+from plan.definitions import copy_definition
 from plan.eras import fiscal_year_label
 from plan.models import Plan
 
@@ -103,6 +104,7 @@ def start_next_plan(plan, user):
             raise NextPlanError(
                 _("ほかの人が同時に次の計画を作成しました。画面を開き直してください。")
             ) from None
+        copy_definition(plan, draft)
         origins = [e.initiative for e in evaluations if Direction(e.direction).carries_on]
         created = bulk_create_with_history(
             [
@@ -111,10 +113,9 @@ def start_next_plan(plan, user):
                     number=number,
                     name=origin.name,
                     description=origin.description,
-                    # The basic plan's section is kept: 第五次基本計画 runs on after the fifth plan ends.
-                    basic_plan_section=origin.basic_plan_section,
-                    public_private_data=origin.public_private_data,
-                    municipal_dx=origin.municipal_dx,
+                    # The values of the plan's own columns are kept with the definition copied above: the
+                    # draft starts as a copy, and the administrator changes what differs.
+                    column_values=dict(origin.column_values),
                     department_id=origin.department_id,
                     is_new=False,
                 )

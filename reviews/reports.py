@@ -11,7 +11,7 @@ from django.db.models import Prefetch
 
 from initiatives.models import Achievement, Direction, Evaluation, Initiative, RoadmapCell
 from plan.eras import fiscal_year_label, wareki
-from plan.models import Goal, Plan
+from plan.models import ColumnKind, Goal, Plan
 from reviews.models import EntryState, Progress, StatusEntry
 
 
@@ -35,6 +35,8 @@ def _share(count, total):
 
 def cycle_report(cycle):
     """The report of one review cycle: its table, its summary and the committees' comments."""
+    goals = list(cycle.plan.goals.order_by("order"))
+    groups = flag_groups(cycle.plan)
     entries = list(
         StatusEntry.objects.filter(cycle=cycle)
         .select_related("initiative", "initiative__department")
@@ -57,8 +59,7 @@ def cycle_report(cycle):
                 "description": initiative.description,
                 "department": initiative.department.name if initiative.department_id else "",
                 "goals": [g.code for g in initiative.goals.all()],
-                "public_private_data": initiative.public_private_data,
-                "municipal_dx": initiative.municipal_dx,
+                "values": column_values(initiative, groups),
                 "planned_stage": planned.get(initiative.pk, ""),
                 "stage_reached": entry.stage_reached,
                 "progress": entry.progress,
@@ -69,7 +70,6 @@ def cycle_report(cycle):
                 "state": entry.state,
             }
         )
-    goals = list(cycle.plan.goals.order_by("order"))
     return {
         "plan": {"ordinal": cycle.plan.ordinal, "title": cycle.plan.title},
         "fiscal_year": cycle.fiscal_year,
@@ -85,12 +85,39 @@ def cycle_report(cycle):
         },
         "goals": [{"code": g.code, "numeral": g.numeral, "title": g.title} for g in goals],
         "rows": rows,
-        "summary": summarize(rows, goals),
+        "summary": summarize(rows, goals, groups),
     }
 
 
-def summarize(rows, goals):
-    """Counts per word on each axis, the late initiatives, and breakdowns by goal and flag."""
+def flag_groups(plan):
+    """What the report breaks the entries down by besides the goals: each mark column of the plan, and each
+    word of its choice columns, in the definition's order."""
+    groups = []
+    for column in plan.columns.prefetch_related("choices"):
+        if column.kind == ColumnKind.MARK:
+            groups.append({"flag": column.header, "key": column.key, "word": ""})
+        elif column.kind in (ColumnKind.CHOICE, ColumnKind.MULTI_CHOICE):
+            groups += [
+                {"flag": f"{column.header} {c.word}", "key": column.key, "word": c.word}
+                for c in column.choices.all()
+            ]
+    return groups
+
+
+def column_values(initiative, groups):
+    """The initiative's values of the columns the groups break down by."""
+    return {key: initiative.column_values.get(key) for key in dict.fromkeys(g["key"] for g in groups)}
+
+
+def in_group(row, group):
+    value = row["values"].get(group["key"])
+    if not group["word"]:
+        return bool(value)
+    return value == group["word"] or (isinstance(value, list) and group["word"] in value)
+
+
+def summarize(rows, goals, groups=()):
+    """Counts per word on each axis, the late initiatives, and breakdowns by goal and by each flag group."""
 
     def breakdown(selected):
         return {
@@ -124,10 +151,7 @@ def summarize(rows, goals):
             }
             for g in goals
         ],
-        "by_flag": [
-            {"flag": "官民データ活用", **breakdown([r for r in rows if r["public_private_data"]])},
-            {"flag": "自治体DX", **breakdown([r for r in rows if r["municipal_dx"]])},
-        ],
+        "by_flag": [{**group, **breakdown([r for r in rows if in_group(r, group)])} for group in groups],
     }
 
 

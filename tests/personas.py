@@ -74,3 +74,10 @@ def cycle_in_state(plan, fiscal_year, user, state):
         assert cycle.state == reached
     assert cycle.state == state, f"no path to {state}"
     return cycle
+
+
+def column_value(initiative, key):
+    """The initiative's value of one of its plan's own columns (plan.PlanColumn), as the application reads it."""
+    from plan.models import PlanColumn
+
+    return PlanColumn.objects.get(plan=initiative.plan_id, key=key).value_of(initiative)

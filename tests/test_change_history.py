@@ -17,7 +17,7 @@ from reviews.cycles import take_step
 from reviews.entries import save_entry
 from reviews.models import StatusEntry
 from reviews.next_plan import start_next_plan
-from tests.personas import make_user, open_cycle
+from tests.personas import column_value, make_user, open_cycle
 from workbooks import XLSX_CONTENT_TYPE
 
 
@@ -113,14 +113,15 @@ def test_an_edit_in_the_admin_leaves_history_for_the_initiative_and_its_roadmap(
         "number": initiative.number,
         "name": "新しい名称",
         "description": initiative.description,
-        "basic_plan_section": initiative.basic_plan_section,
+        "column_basic_plan_section": column_value(initiative, "basic_plan_section"),
         "target_stage": initiative.target_stage,
         "goals": [g.pk for g in initiative.goals.all()],
         "source_note": initiative.source_note,
+        **({"is_new": "on"} if initiative.is_new else {}),
         **{
-            flag: "on"
-            for flag in ("is_new", "public_private_data", "municipal_dx")
-            if getattr(initiative, flag)
+            f"column_{flag}": "on"
+            for flag in ("public_private_data", "municipal_dx")
+            if column_value(initiative, flag)
         },
         "evaluations-TOTAL_FORMS": 0,
         "evaluations-INITIAL_FORMS": 0,

@@ -470,8 +470,13 @@ def test_each_filter_narrows_the_worklist_to_what_it_names(client, worklist, sta
     cases = {
         "goal": (goal3.pk, entries.filter(initiative__goals=goal3)),
         "department": (worklist["somu"].pk, entries.filter(initiative__department=worklist["somu"])),
-        "public_private_data": ("1", entries.filter(initiative__public_private_data=True)),
-        "municipal_dx": ("0", entries.filter(initiative__municipal_dx=False)),
+        "public_private_data": ("1", entries.filter(initiative__column_values__public_private_data=True)),
+        "municipal_dx": (
+            "0",
+            entries.filter(
+                pk__in=[e.pk for e in entries if not e.initiative.column_values.get("municipal_dx")]
+            ),
+        ),
         "achievement": ("一部達成", entries.filter(achievement="一部達成")),
         "progress": (BEHIND, entries.filter(progress=BEHIND)),
         "state": ("入力中", entries.filter(state=EntryState.IN_PROGRESS)),
@@ -488,7 +493,9 @@ def test_each_filter_narrows_the_worklist_to_what_it_names(client, worklist, sta
     assert shown_numbers(response) == [1, 2]
     response = client.get(url, {"municipal_dx": "1", "public_private_data": "1"})
     assert shown_numbers(response) == entries_numbers(
-        entries.filter(initiative__municipal_dx=True, initiative__public_private_data=True)
+        entries.filter(
+            initiative__column_values__municipal_dx=True, initiative__column_values__public_private_data=True
+        )
     )
 
 
@@ -605,8 +612,8 @@ def test_the_worklist_needs_the_same_queries_however_many_initiatives(
     # the counts (total / missing / empty in one aggregate), the entries with initiative, department,
     # updated_by and the planned stage as a subquery, the goal choices, the department choices,
     # the cycle's events with their users, the departments whose survey workbooks the user may use (with
-    # their initiative counts).
-    expected = 10 if role == "staff" else 11
+    # their initiative counts), the plan's own columns and their choices (the filters per column).
+    expected = 12 if role == "staff" else 13
     with django_assert_num_queries(expected):
         response = client.get(url)
     rows_before = len(response.context["table"].rows)

@@ -23,7 +23,7 @@ from reviews.entries import save_entry
 from reviews.models import CycleState, StatusEntry
 from reviews.next_plan import NextPlanError, kanji_number, next_plan_title, start_next_plan
 from reviews.reports import final_table
-from tests.personas import cycle_in_state, make_user, open_cycle
+from tests.personas import column_value, cycle_in_state, make_user, open_cycle
 from tests.test_seed_matches_document import section, table
 
 ACHIEVEMENTS = ["達成", "一部達成", "未達成"]
@@ -370,11 +370,17 @@ def test_an_administrator_starts_the_next_plan_with_what_continues_or_expands(
         origin = plan5.initiatives.get(number=origin_number)
         assert [(o.plan.ordinal, o.number) for o in new.carried_from.all()] == [(5, origin_number)]
         assert list(origin.carried_into.all()) == [new]
-        assert (new.name, new.description, new.public_private_data, new.municipal_dx, new.department_id) == (
+        assert (
+            new.name,
+            new.description,
+            column_value(new, "public_private_data"),
+            column_value(new, "municipal_dx"),
+            new.department_id,
+        ) == (
             origin.name,
             origin.description,
-            origin.public_private_data,
-            origin.municipal_dx,
+            column_value(origin, "public_private_data"),
+            column_value(origin, "municipal_dx"),
             origin.department_id,
         )
         assert new.is_new is False

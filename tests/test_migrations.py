@@ -67,3 +67,63 @@ def test_groups_of_a_database_from_before_role_permissions_keep_their_roles():
     from reviews.roles import Role, roles_of
 
     assert roles_of(get_user_model().objects.get(username="clerk")) == {Role.STAFF}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_fifth_plans_columns_become_its_definition_with_every_value_and_its_history():
+    old = migrate([("initiatives", "0005_history"), ("plan", "0005_management_step")])
+    Plan = old.get_model("plan", "Plan")
+    Initiative = old.get_model("initiatives", "Initiative")
+    HistoricalInitiative = old.get_model("initiatives", "HistoricalInitiative")
+    fifth = Plan.objects.create(ordinal=5, title="第五次東大和市情報化推進計画")
+    old.get_model("plan", "PlanReference").objects.create(
+        plan=fifth, order=1, relation="上位計画", name="東大和市第五次基本計画"
+    )
+    fourth = Plan.objects.create(ordinal=4, title="第四次東大和市情報化推進計画")
+    Plan.objects.create(ordinal=3, title="第三次の計画（個別計画なし）")
+    marked = Initiative.objects.create(
+        plan=fifth,
+        number=1,
+        name="行政手続きのオンライン化",
+        basic_plan_section="第3編第3章1-3",
+        public_private_data=True,
+        municipal_dx=True,
+    )
+    old.get_model("initiatives", "RoadmapCell").objects.create(
+        initiative=marked, fiscal_year=2022, stage="検討"
+    )
+    plain = Initiative.objects.create(plan=fifth, number=2, name="印のない個別計画")
+    Initiative.objects.create(plan=fourth, number=1, name="第四次の項目")
+    HistoricalInitiative.objects.create(
+        id=marked.pk,
+        plan=fifth,
+        number=1,
+        name="旧名",
+        public_private_data=True,
+        history_type="~",
+        history_date="2024-04-01T09:00:00+09:00",
+    )
+
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+    from initiatives.models import Initiative as NewInitiative
+    from plan.models import PlanColumn
+
+    columns = PlanColumn.objects.filter(plan__ordinal=5).order_by("position")
+    assert [(c.key, c.header, c.kind, c.in_table) for c in columns] == [
+        ("basic_plan_section", "第五次基本計画", "reference", True),
+        ("public_private_data", "官民データ活用", "mark", True),
+        ("municipal_dx", "自治体DX", "mark", True),
+    ]
+    # The fourth plan keeps the keys its open data always had, outside its table; a plan without
+    # initiatives gets no columns.
+    assert [c.in_table for c in PlanColumn.objects.filter(plan__ordinal=4)] == [False, False, False]
+    assert not PlanColumn.objects.filter(plan__ordinal=3).exists()
+    assert NewInitiative.objects.get(pk=marked.pk).column_values == {
+        "basic_plan_section": "第3編第3章1-3",
+        "public_private_data": True,
+        "municipal_dx": True,
+    }
+    assert NewInitiative.objects.get(pk=plain.pk).column_values == {}
+    history = NewInitiative.history.get(name="旧名")
+    assert history.column_values == {"public_private_data": True}

@@ -24,6 +24,7 @@ FIXTURES = DOCUMENT.parent.parent
 # The documented shape: every key, and the types its value may have.
 PLAN_KEYS = {"ordinal": int, "title": str, "first_fiscal_year": int, "last_fiscal_year": int}
 GOAL_KEYS = {"code": str, "title": str}
+COLUMN_KEYS = {"key": str, "header": str, "kind": str}
 INITIATIVE_KEYS = {
     "number": int,
     "name": str,
@@ -99,8 +100,16 @@ def test_the_json_export_has_the_documented_shape_exactly(seeded, ordinal, tmp_p
 
     data = export_json(ordinal, tmp_path)
 
-    assert set(data) == {"plan", "goals", "initiatives"}
+    assert set(data) == {"plan", "goals", "columns", "initiatives"}
     check_shape(data["plan"], PLAN_KEYS, "plan")
+    for n, column in enumerate(data["columns"]):
+        check_shape(column, COLUMN_KEYS, f"columns[{n}]")
+    # The plan's own columns, each a key of every initiative: the fifth plan's three, as the keys were.
+    assert [c["key"] for c in data["columns"]] == [
+        "basic_plan_section",
+        "public_private_data",
+        "municipal_dx",
+    ]
     assert isinstance(data["goals"], list)
     for n, goal in enumerate(data["goals"]):
         check_shape(goal, GOAL_KEYS, f"goals[{n}]")

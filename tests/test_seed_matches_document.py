@@ -16,6 +16,7 @@ from django.core.management import call_command
 
 from initiatives.models import Department, Evaluation, Initiative, RoadmapCell
 from plan.models import GlossaryTerm, Goal, ManagementStep, Plan, PlanReference
+from tests.personas import column_value
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "fixtures" / "source" / "第五次東大和市情報化推進計画.txt"
 
@@ -404,9 +405,9 @@ def stored_fifth(initiative):
         "name": initiative.name,
         "is_new": initiative.is_new,
         "description": initiative.description,
-        "basic_plan_section": initiative.basic_plan_section,
-        "public_private_data": initiative.public_private_data,
-        "municipal_dx": initiative.municipal_dx,
+        "basic_plan_section": column_value(initiative, "basic_plan_section"),
+        "public_private_data": column_value(initiative, "public_private_data"),
+        "municipal_dx": column_value(initiative, "municipal_dx"),
         "roadmap": {
             c.fiscal_year: (c.stage, c.continued) for c in initiative.roadmap.order_by("fiscal_year")
         },
@@ -443,7 +444,10 @@ def test_item_5s_name_is_read_as_reading_md_states_it(plan5):
 def test_item_18s_two_marks_in_one_cell_are_read_as_both_columns_marked(plan5):
     assert fifth_row(18).mark_cells == ("● ●", "")
     initiative = plan5.initiatives.get(number=18)
-    assert (initiative.public_private_data, initiative.municipal_dx) == (True, True)
+    assert (column_value(initiative, "public_private_data"), column_value(initiative, "municipal_dx")) == (
+        True,
+        True,
+    )
     # READING.md: "say so where the app shows its sources".
     assert "官民データ活用" in initiative.source_note
     assert "自治体DX" in initiative.source_note
@@ -475,8 +479,8 @@ def test_every_fourth_plan_item_and_its_evaluation_match_the_document(plan4, num
         "description": initiative.description,
         "target_stage": initiative.target_stage,
         "is_new": initiative.is_new,
-        "basic_plan_section": initiative.basic_plan_section,
-        "flags": (initiative.public_private_data, initiative.municipal_dx),
+        "basic_plan_section": column_value(initiative, "basic_plan_section"),
+        "flags": (column_value(initiative, "public_private_data"), column_value(initiative, "municipal_dx")),
         "department": initiative.department,
         "evaluations": list(
             initiative.evaluations.values_list("fiscal_year", "actions", "achievement", "direction")
@@ -667,7 +671,10 @@ def test_reloading_the_seed_restores_an_initiatives_name_edited_in_the_database(
 
 
 def _rename_initiative(plan4, plan5):
-    plan5.initiatives.filter(number=3).update(name="GIS", is_new=False, municipal_dx=True)
+    values = plan5.initiatives.get(number=3).column_values
+    plan5.initiatives.filter(number=3).update(
+        name="GIS", is_new=False, column_values={**values, "municipal_dx": True}
+    )
     plan5.initiatives.filter(number=18).update(source_note="管理者が書き換えた注記")
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from initiatives.importing import apply_rows, record_import
 from initiatives.models import Initiative
 from initiatives.open_data import rows_from_dict
-from plan.models import GlossaryTerm, Goal, ManagementStep, Plan, PlanReference
+from plan.models import ColumnChoice, GlossaryTerm, Goal, ManagementStep, Plan, PlanColumn, PlanReference
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 PLAN_FIELDS = [
@@ -55,6 +55,20 @@ class Command(BaseCommand):
                         initiative.save(update_fields=["source_note"])
 
 
+def load_columns(plan, columns):
+    """The plan's own columns as the document prints them; a column an administrator added stays."""
+    for position, data in enumerate(columns, start=1):
+        data = dict(data)
+        choices = data.pop("choices", [])
+        column, _created = PlanColumn.objects.update_or_create(
+            plan=plan, key=data.pop("key"), defaults={"position": position, **data}
+        )
+        for order, choice in enumerate(choices, start=1):
+            ColumnChoice.objects.update_or_create(
+                column=column, word=choice["word"], defaults={"position": order, **choice}
+            )
+
+
 def load_plans(items):
     plans = {}
     for item in items:
@@ -74,6 +88,7 @@ def load_plans(items):
             )
         # The document's glossary is the whole glossary: a term it does not have is not the city's.
         plan.glossary.exclude(term__in=[t["term"] for t in item["glossary"]]).delete()
+        load_columns(plan, item.get("columns", []))
     for path in sorted(FIXTURES.glob("plan-*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         plan = plans[data["plan"]["ordinal"]]
