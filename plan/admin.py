@@ -1,7 +1,69 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from plan.models import GlossaryTerm, Goal, ManagementStep, Plan, PlanReference
+from plan.definitions import add_columns, columns_of, presets
+from plan.models import ColumnChoice, GlossaryTerm, Goal, ManagementStep, Plan, PlanColumn, PlanReference
+
+
+class PlanColumnInline(admin.TabularInline):
+    model = PlanColumn
+    fields = ["position", "key", "header", "kind", "is_public", "in_table", "max_length", "width"]
+    extra = 0
+    show_change_link = True  # the choice list of a choice column is edited on the column's own page
+    # Narrow inputs, so that the row fits beside the admin's side bar.
+    formfield_overrides = {
+        models.CharField: {"widget": forms.TextInput(attrs={"size": 16})},
+        models.SlugField: {"widget": forms.TextInput(attrs={"size": 16})},
+        models.PositiveIntegerField: {"widget": forms.NumberInput(attrs={"class": "vIntegerField"})},
+        models.PositiveSmallIntegerField: {"widget": forms.NumberInput(attrs={"class": "vIntegerField"})},
+    }
+
+
+class ColumnChoiceInline(admin.TabularInline):
+    model = ColumnChoice
+    fields = ["position", "word", "description"]
+    extra = 0
+
+
+@admin.register(PlanColumn)
+class PlanColumnAdmin(admin.ModelAdmin):
+    list_display = ["header", "plan", "position", "key", "kind", "is_public", "in_table"]
+    list_filter = ["plan", "kind"]
+    list_select_related = ["plan"]
+    ordering = ["plan__ordinal", "position"]
+    fields = ["plan", "position", "key", "header", "kind", "is_public", "in_table", "max_length", "width"]
+    inlines = [ColumnChoiceInline]
+
+
+class DefinitionSourceForm(forms.Form):
+    source = forms.ChoiceField(label=_("写す元"))
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [
+            (_("雛形"), [(f"preset:{key}", p["name"]) for key, p in presets().items()]),
+            (
+                _("ほかの計画"),
+                [
+                    (f"plan:{p.pk}", p.title)
+                    for p in Plan.objects.exclude(pk=plan.pk).filter(columns__isnull=False).distinct()
+                ],
+            ),
+        ]
+
+    def columns(self):
+        kind, _sep, key = self.cleaned_data["source"].partition(":")
+        if kind == "preset":
+            return presets()[key]["columns"]
+        return columns_of(Plan.objects.get(pk=key))
 
 
 class GoalInline(admin.TabularInline):
@@ -37,12 +99,55 @@ class PlanAdmin(admin.ModelAdmin):
         "achievements",
         "progress_management",
         "table_notes",
+        "definition",
     ]
-    inlines = [GoalInline, PlanReferenceInline, ManagementStepInline]
+    readonly_fields = ["definition"]
+    inlines = [PlanColumnInline, GoalInline, PlanReferenceInline, ManagementStepInline]
 
     @admin.display(description=_("計画期間"))
     def period_label(self, plan):
         return plan.period_label
+
+    @admin.display(description=_("計画表の列の定義"))
+    def definition(self, plan):
+        if plan.pk is None:
+            return "-"
+        url = reverse("admin:plan_plan_definition", args=[plan.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("雛形やほかの計画から列を写す"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.definition_view)
+        return [path("<int:plan_id>/definition/", view, name="plan_plan_definition"), *super().get_urls()]
+
+    def definition_view(self, request, plan_id):
+        """Copy the columns of a preset or another plan into this plan: only the ones it does not have yet."""
+        plan = get_object_or_404(Plan, pk=plan_id)
+        if not self.has_change_permission(request, plan):
+            raise PermissionDenied
+        form = DefinitionSourceForm(request.POST or None, plan=plan)
+        if request.method == "POST" and form.is_valid():
+            added, kept = add_columns(plan, form.columns())
+            if added:
+                messages.success(
+                    request, gettext("列を追加しました: %(columns)s") % {"columns": "、".join(added)}
+                )
+            if kept:
+                messages.info(
+                    request,
+                    gettext("同じキーの列がすでにあるため、そのままにしました: %(columns)s")
+                    % {"columns": "、".join(kept)},
+                )
+            return redirect("admin:plan_plan_change", plan.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("計画表の列を写す"),
+            "plan": plan,
+            "form": form,
+            "presets": presets().values(),
+            "columns": plan.columns.all(),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/plan/plan/definition.html", context)
 
 
 @admin.register(GlossaryTerm)

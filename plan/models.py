@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -86,7 +87,7 @@ class Plan(models.Model):
 
 class ColumnKind(models.TextChoices):
     TEXT = "text", _("文章")
-    REFERENCE = "reference", _("参照（上位計画の章節・施策の番号）")
+    REFERENCE = "reference", _("参照（章節・番号）")
     MARK = "mark", _("記号（●）")
     CHOICE = "choice", _("選択")
     MULTI_CHOICE = "multi_choice", _("複数選択")
@@ -94,11 +95,26 @@ class ColumnKind(models.TextChoices):
 
 
 MARK = "●"
+# The keys every initiative of the open data already has: a plan's own column cannot take one of them.
+RESERVED_KEYS = frozenset(
+    [
+        "number",
+        "name",
+        "is_new",
+        "description",
+        "goals",
+        "department",
+        "target_stage",
+        "roadmap",
+        "evaluations",
+        "carried_from",
+    ]
+)
 
 
 class PlanColumn(models.Model):
     """A column the plan defines for its initiatives beyond the ones every plan has (項番, name, 計画内容,
-    目標, 年次計画, 担当課): 第五次基本計画, 官民データ活用 and 自治体DX for the fifth plan.
+    目標, 年次計画, 担当課), as the shipped definition of each plan gives them (fixtures/plans.json).
 
     The values live on each initiative under `key`, which is also their name in the open data.
     """
@@ -134,6 +150,24 @@ class PlanColumn(models.Model):
 
     def __str__(self):
         return self.header
+
+    def clean(self):
+        if self.key in RESERVED_KEYS:
+            raise ValidationError(
+                {
+                    "key": _("「%(key)s」はオープンデータの決まった項目の名前なので使えません。")
+                    % {"key": self.key}
+                }
+            )
+        before = PlanColumn.objects.filter(pk=self.pk).values("key", "kind").first() if self.pk else None
+        changed = before is not None and (before["key"], before["kind"]) != (self.key, self.kind)
+        # The values are stored under the key and read by the kind: changing either would lose them.
+        if changed and self.plan.initiatives.filter(column_values__has_key=before["key"]).exists():
+            raise ValidationError(
+                _(
+                    "この列には個別計画の値が入っているため、キーと種類は変えられません。新しい列を作ってください。"
+                )
+            )
 
     @property
     def is_mark(self):

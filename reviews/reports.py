@@ -97,8 +97,13 @@ def flag_groups(plan):
         if column.kind == ColumnKind.MARK:
             groups.append({"flag": column.header, "key": column.key, "word": ""})
         elif column.kind in (ColumnKind.CHOICE, ColumnKind.MULTI_CHOICE):
+            # A word that names its column already (SDGs 3) stands alone; others say which column they are of.
             groups += [
-                {"flag": f"{column.header} {c.word}", "key": column.key, "word": c.word}
+                {
+                    "flag": c.word if column.header in c.word else f"{column.header} {c.word}",
+                    "key": column.key,
+                    "word": c.word,
+                }
                 for c in column.choices.all()
             ]
     return groups

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
                 ('position', models.PositiveSmallIntegerField(verbose_name='順番')),
                 ('key', models.SlugField(help_text='オープンデータと内部での名前（半角英数字と _）。公開した後は変えないでください。', verbose_name='キー')),
                 ('header', models.CharField(help_text='計画書に印刷されているとおり', max_length=100, verbose_name='見出し')),
-                ('kind', models.CharField(choices=[('text', '文章'), ('reference', '参照（上位計画の章節・施策の番号）'), ('mark', '記号（●）'), ('choice', '選択'), ('multi_choice', '複数選択'), ('number', '数値')], max_length=20, verbose_name='種類')),
+                ('kind', models.CharField(choices=[('text', '文章'), ('reference', '参照（章節・番号）'), ('mark', '記号（●）'), ('choice', '選択'), ('multi_choice', '複数選択'), ('number', '数値')], max_length=20, verbose_name='種類')),
                 ('is_public', models.BooleanField(default=True, help_text='公開の計画表とオープンデータに出す', verbose_name='公開')),
                 ('in_table', models.BooleanField(default=True, help_text='計画表（画面・xlsx）に列として出す。外すと、オープンデータの項目としてだけ残ります。', verbose_name='計画表の列')),
                 ('max_length', models.PositiveIntegerField(default=100, verbose_name='最大の文字数')),

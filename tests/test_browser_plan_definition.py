@@ -1,0 +1,49 @@
+"""The administrator drafting the sixth plan defines its table in the admin, in a real browser."""
+
+import pytest
+from playwright.sync_api import expect
+
+from plan.models import Plan
+from tests.browser import log_in, shot
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_administrator_copies_the_fifth_plans_columns_drops_one_and_adds_sdgs(page, site, dev_accounts):
+    fifth = Plan.objects.get(ordinal=5)
+    sixth = Plan.objects.create(ordinal=6, title="第六次東大和市情報化推進計画（案）", predecessor=fifth)
+    page.goto(site + f"/admin/login/?next=/admin/plan/plan/{sixth.pk}/change/")
+    log_in(page, "admin", dev_accounts["admin"])
+
+    page.get_by_role("link", name="雛形やほかの計画から列を写す").click()
+    expect(page.get_by_text("まだ列がありません。")).to_be_visible()
+    page.get_by_label("写す元").select_option(label="第五次東大和市情報化推進計画")
+    shot(page, "admin-plan-definition")
+    page.get_by_role("button", name="列を写す").click()
+    expect(page.get_by_text("列を追加しました: 第五次基本計画、官民データ活用、自治体DX")).to_be_visible()
+
+    # 自治体DX is not a column of the sixth plan: the inline row's delete box, then save.
+    row = page.locator("#columns-group tr.has_original", has=page.locator("input[value='municipal_dx']"))
+    row.locator("input[type=checkbox][name$='-DELETE']").check()
+    page.get_by_role("button", name="保存して編集を続ける").click()
+    expect(page.locator(".messagelist")).to_contain_text("変更しました")
+
+    page.get_by_role("link", name="雛形やほかの計画から列を写す").click()
+    page.get_by_label("写す元").select_option(label="群馬県型（施策と SDGs）")
+    page.get_by_role("button", name="列を写す").click()
+    expect(page.get_by_text("列を追加しました: 施策、SDGs")).to_be_visible()
+    shot(page, "admin-plan-columns")
+
+    assert [(c.key, c.kind) for c in sixth.columns.all()] == [
+        ("basic_plan_section", "reference"),
+        ("public_private_data", "mark"),
+        ("measure", "reference"),
+        ("sdgs", "multi_choice"),
+    ]
+    assert sixth.columns.get(key="sdgs").choices.count() == 17
+    assert Plan.objects.get(ordinal=5).columns.filter(key="municipal_dx").exists()
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("link", name="雛形やほかの計画から列を写す").click()
+    expect(page.get_by_text("SDGs（複数選択、sdgs）")).to_be_visible()
+    shot(page, "admin-plan-definition-phone")
