@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "plan.context_processors.city",
             ],
             "builtins": ["plan.templatetags.fiscal_years"],
         },
@@ -87,6 +88,8 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "config.wsgi.application"
+# URL fields (the open data licence) assume https, as Django 6 will.
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 DATABASES = {
     "default": dj_database_url.parse(

@@ -1,8 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-admin.site.site_header = _("東大和市 情報化推進計画 進捗管理")
+from plan.models import CitySettings
+
+
+def _site_header():
+    city = CitySettings.current().city
+    return f"{city} {gettext('情報化推進計画 進捗管理')}" if city else gettext("情報化推進計画 進捗管理")
+
+
+# Read when each admin page is drawn, so that a change of the city's name shows at once.
+admin.site.site_header = lazy(_site_header, str)()
 admin.site.site_title = _("情報化推進計画 進捗管理")
 admin.site.index_title = _("管理")
 

@@ -10,7 +10,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from plan.definitions import add_columns, columns_of, presets
-from plan.models import ColumnChoice, GlossaryTerm, Goal, ManagementStep, Plan, PlanColumn, PlanReference
+from plan.models import (
+    CitySettings,
+    ColumnChoice,
+    GlossaryTerm,
+    Goal,
+    ManagementStep,
+    Plan,
+    PlanColumn,
+    PlanReference,
+)
 
 
 class PlanColumnInline(admin.TabularInline):
@@ -156,3 +165,16 @@ class GlossaryTermAdmin(admin.ModelAdmin):
     list_filter = ["plan"]
     search_fields = ["term", "definition"]
     fields = ["plan", "order", "term", "definition"]
+
+
+@admin.register(CitySettings)
+class CitySettingsAdmin(admin.ModelAdmin):
+    """One row: the city's names that pages, reports and open data print."""
+
+    fields = ["city", "division", "committee", "headquarters", "open_data_licence", "open_data_licence_url"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not CitySettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

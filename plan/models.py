@@ -317,3 +317,60 @@ class GlossaryTerm(models.Model):
 
     def __str__(self):
         return self.term
+
+
+class CitySettings(models.Model):
+    """The city's own names, as its documents print them: one row, edited in the admin.
+
+    Nothing in the code or the templates names a city, its division or its committees; these do. The shipped
+    seed sets them for 東大和市 (fixtures/city.json).
+    """
+
+    city = models.CharField(_("市区町村名"), max_length=50, blank=True, help_text=_("例: 東大和市"))
+    division = models.CharField(
+        _("所管課"),
+        max_length=100,
+        blank=True,
+        help_text=_("計画と調査を受け持つ課（例: 総務部 情報管理課）"),
+    )
+    committee = models.CharField(
+        _("委員会"),
+        max_length=100,
+        blank=True,
+        help_text=_("調査の結果を最初に審議する会議（例: 情報システム委員会）"),
+    )
+    headquarters = models.CharField(
+        _("本部会議"),
+        max_length=100,
+        blank=True,
+        help_text=_("委員会の次に審議する会議（例: 情報システムマネジメント本部会議）"),
+    )
+    open_data_licence = models.CharField(
+        _("オープンデータのライセンス"), max_length=100, blank=True, help_text=_("例: CC BY 4.0")
+    )
+    open_data_licence_url = models.URLField(_("ライセンスの URL"), blank=True)
+
+    class Meta:
+        verbose_name = _("市の設定")
+        verbose_name_plural = _("市の設定")
+
+    def __str__(self):
+        return self.city or str(_("市の設定"))
+
+    def save(self, *args, **kwargs):
+        self.pk = 1  # one city per installation
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls):
+        """The city's settings; before any are saved, an unsaved row of empty names."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+    @property
+    def committee_name(self):
+        """The committee as a report heads its opinion: 東大和市情報システム委員会."""
+        return f"{self.city}{self.committee}"
+
+    @property
+    def headquarters_name(self):
+        return f"{self.city}{self.headquarters}"

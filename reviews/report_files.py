@@ -16,6 +16,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from initiatives.open_data import open_data_csv
+from plan.models import CitySettings
 from reviews import reports
 from reviews.models import Progress
 from workbooks import (
@@ -74,7 +75,12 @@ def report_file(report, fmt, open_data=None):
 
 def report_html(report):
     """A standalone HTML document: the form staff carry to the city website's CMS, and the PDF's source."""
-    context = {"report": report, "behind": BEHIND, "report_css": REPORT_CSS.read_text(encoding="utf-8")}
+    context = {
+        "report": report,
+        "behind": BEHIND,
+        "report_css": REPORT_CSS.read_text(encoding="utf-8"),
+        "city": CitySettings.current(),
+    }
     return render_to_string("reviews/report_document.html", context)
 
 
@@ -181,10 +187,10 @@ def _summary_sheet(sheet, report):
         write_cell(sheet, row, 2, group["count"], CENTER)
         for col, item in enumerate(group["achievement"], start=3):
             write_cell(sheet, row, col, item["count"], CENTER)
-    for key, caption in (
-        ("committee", "東大和市情報システム委員会の意見"),
-        ("headquarters", "東大和市情報システムマネジメント本部会議の意見"),
-    ):
+    city = CitySettings.current()
+    for key, fallback in (("committee", city.committee_name), ("headquarters", city.headquarters_name)):
+        # A report frozen before the names were in it takes the city's current ones.
+        caption = f"{report[key].get('name') or fallback}の意見"
         if report[key]["comment"] or report[key]["date"]:
             row += 2
             write_cell(sheet, row, 1, f"{caption}（{report[key]['date'] or ''} 審議）").font = Font(bold=True)

@@ -11,7 +11,7 @@ from django.db.models import Prefetch
 
 from initiatives.models import Achievement, Direction, Evaluation, Initiative, RoadmapCell
 from plan.eras import fiscal_year_label, wareki
-from plan.models import ColumnKind, Goal, Plan
+from plan.models import CitySettings, ColumnKind, Goal, Plan
 from reviews.models import EntryState, Progress, StatusEntry
 
 
@@ -37,6 +37,7 @@ def cycle_report(cycle):
     """The report of one review cycle: its table, its summary and the committees' comments."""
     goals = list(cycle.plan.goals.order_by("order"))
     groups = flag_groups(cycle.plan)
+    city = CitySettings.current()
     entries = list(
         StatusEntry.objects.filter(cycle=cycle)
         .select_related("initiative", "initiative__department")
@@ -76,10 +77,12 @@ def cycle_report(cycle):
         "fiscal_year_label": fiscal_year_label(cycle.fiscal_year),
         "title": f"{cycle.plan.title} 進捗状況報告 {fiscal_year_label(cycle.fiscal_year)}",
         "committee": {
+            "name": city.committee_name,
             "date": cycle.committee_date.isoformat() if cycle.committee_date else None,
             "comment": cycle.committee_comment,
         },
         "headquarters": {
+            "name": city.headquarters_name,
             "date": cycle.headquarters_date.isoformat() if cycle.headquarters_date else None,
             "comment": cycle.headquarters_comment,
         },

@@ -127,3 +127,16 @@ def test_the_fifth_plans_columns_become_its_definition_with_every_value_and_its_
     assert NewInitiative.objects.get(pk=plain.pk).column_values == {}
     history = NewInitiative.history.get(name="旧名")
     assert history.column_values == {"public_private_data": True}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_existing_database_gets_the_city_names_its_pages_printed():
+    old = migrate([("plan", "0006_plan_columns")])
+    old.get_model("plan", "Plan").objects.create(ordinal=5, title="第五次東大和市情報化推進計画")
+
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+    from plan.models import CitySettings
+
+    city = CitySettings.current()
+    assert (city.city, city.committee_name) == ("東大和市", "東大和市情報システム委員会")

@@ -49,11 +49,11 @@ def test_the_plan_page_needs_the_same_queries_however_many_initiatives(
     # plan, goals, references, review steps; initiatives with department, goals, roadmap, evaluations,
     # carried-from, carried-into; the plan list; the glossary; the earlier plans; whether the predecessor
     # has initiatives.
-    with django_assert_num_queries(15):  # … and the plan's own columns
+    with django_assert_num_queries(16):  # … the plan's own columns; the city's names
         client.get(url)
     for number in range(100, 140):
         Initiative.objects.create(plan=plan5, number=number, name=f"追加 {number}")
-    with django_assert_num_queries(15):  # … and the plan's own columns
+    with django_assert_num_queries(16):  # … the plan's own columns; the city's names
         client.get(url)
 
 

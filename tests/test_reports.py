@@ -123,12 +123,14 @@ def test_the_report_needs_the_same_queries_however_many_initiatives(
 ):
     cycle = ReviewCycle.objects.select_related("plan").get(pk=cycle.pk)  # as the views fetch it
     # entries with initiative and department; their goals; the roadmap cells of the year; the plan's goals.
-    with django_assert_num_queries(6):  # … and the plan's columns with their choices, for the breakdowns
+    # … the plan's columns with their choices, for the breakdowns; the city's names of its committees.
+    with django_assert_num_queries(7):
         cycle_report(cycle)
     for number in range(100, 130):
         initiative = Initiative.objects.create(plan=plan5, number=number, name=f"追加 {number}")
         StatusEntry.objects.create(cycle=cycle, initiative=initiative)
-    with django_assert_num_queries(6):  # … and the plan's columns with their choices, for the breakdowns
+    # … the plan's columns with their choices, for the breakdowns; the city's names of its committees.
+    with django_assert_num_queries(7):
         cycle_report(cycle)
 
 
@@ -257,6 +259,7 @@ def test_the_committees_comments_and_dates_appear_in_the_report(cycle, admin):
     )
     report = cycle_report(cycle)
     assert report["committee"] == {
+        "name": "東大和市情報システム委員会",  # the city's settings, as the seed ships them
         "date": "2027-05-20",
         "comment": "遅れている2件は次年度に重点的に確認すること。",
     }

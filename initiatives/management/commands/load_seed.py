@@ -9,7 +9,16 @@ from django.utils.translation import gettext as _
 from initiatives.importing import apply_rows, record_import
 from initiatives.models import Initiative
 from initiatives.open_data import rows_from_dict
-from plan.models import ColumnChoice, GlossaryTerm, Goal, ManagementStep, Plan, PlanColumn, PlanReference
+from plan.models import (
+    CitySettings,
+    ColumnChoice,
+    GlossaryTerm,
+    Goal,
+    ManagementStep,
+    Plan,
+    PlanColumn,
+    PlanReference,
+)
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 PLAN_FIELDS = [
@@ -33,6 +42,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         reason = _("計画書のデータの読込（load_seed）")
         with transaction.atomic():
+            # The city's names are the administrator's once set: the seed only fills an empty installation.
+            if not CitySettings.objects.exists():
+                CitySettings(**json.loads((FIXTURES / "city.json").read_text(encoding="utf-8"))).save()
             plans = load_plans(json.loads((FIXTURES / "plans.json").read_text(encoding="utf-8")))
             for path in sorted(FIXTURES.glob("plan-*.json")):
                 data = json.loads(path.read_text(encoding="utf-8"))
