@@ -88,8 +88,6 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "config.wsgi.application"
-# URL fields (the open data licence) assume https, as Django 6 will.
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 DATABASES = {
     "default": dj_database_url.parse(

@@ -172,6 +172,7 @@ class CitySettingsAdmin(admin.ModelAdmin):
     """One row: the city's names that pages, reports and open data print."""
 
     fields = ["city", "division", "committee", "headquarters", "open_data_licence", "open_data_licence_url"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not CitySettings.objects.exists()

@@ -29,5 +29,5 @@ def test_a_clerk_locked_out_after_wrong_passwords_reads_why_and_for_how_long(pag
     page.get_by_role("link", name="ログインの画面へ").click()
     log_in(page, "shokuin", "the-right-password")
     expect(page.get_by_role("alert")).to_contain_text("30分たつと、またログインできます")
-    expect(page.get_by_role("main")).to_contain_text("システム管理者（情報管理課）に連絡してください")
+    expect(page.get_by_role("main")).to_contain_text("システム管理者（総務部 情報管理課）に連絡してください")
     shot(page, f"locked-out-{width}")
