@@ -236,3 +236,17 @@ def test_the_presets_are_valid_definitions():
     assert (
         json.dumps(presets()["higashiyamato"]["columns"][1], ensure_ascii=False).count("官民データ活用") == 1
     )
+
+
+def test_the_admin_lists_the_initiatives_marked_in_a_column(admin_client, plan5):
+    url = reverse("admin:initiatives_initiative_changelist")
+    page = admin_client.get(url).content.decode()
+    assert "第5次 自治体DX" in page and "第5次 官民データ活用" in page
+
+    response = admin_client.get(url, {"marked": "5:municipal_dx"})
+
+    shown = {i.number for i in response.context["cl"].result_list}
+    assert shown == set(
+        plan5.initiatives.filter(column_values__municipal_dx=True).values_list("number", flat=True)
+    )
+    assert 0 < len(shown) < 26
