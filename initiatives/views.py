@@ -54,7 +54,7 @@ def plan_table(request, ordinal):
     """The plan's initiatives as the document's table: one row each, the roadmap as a grid of fiscal years."""
     plan = _plan(request, ordinal)
     initiatives = list(Initiative.objects.for_plan_table(plan))
-    columns = [c for c in plan.table_columns if c.is_public]
+    columns = plan.table_columns
     rows = []
     for initiative in initiatives:
         cells = {c.fiscal_year: c for c in initiative.roadmap.all()}

@@ -73,8 +73,11 @@ class Plan(models.Model):
 
     @property
     def table_columns(self):
-        """The columns of the plan's own definition that its table prints, in order (prefetch `columns`)."""
-        return [c for c in self.columns.all() if c.in_table]
+        """The public columns of the plan's own definition that its table prints, in order.
+
+        The table is a public document (the plan page, its xlsx download): a column kept internal is not in it.
+        """
+        return [c for c in self.columns.all() if c.in_table and c.is_public]
 
     @property
     def period_label(self):

@@ -250,3 +250,18 @@ def test_the_admin_lists_the_initiatives_marked_in_a_column(admin_client, plan5)
         plan5.initiatives.filter(column_values__municipal_dx=True).values_list("number", flat=True)
     )
     assert 0 < len(shown) < 26
+
+
+def test_a_column_kept_internal_is_in_no_public_page_or_file(client, plan6):
+    imported(plan6)
+    plan6.columns.filter(key="public_private_data").update(is_public=False)
+
+    html = client.get(reverse("initiatives:plan_table", args=[6])).content.decode()
+    assert "官民データ活用" not in html
+    sheet = load_workbook(io.BytesIO(client.get("/open-data/plans/6.xlsx").content)).active
+    assert "官民データ活用" not in [c.value for c in sheet[3]]
+    assert "官民データ活用" not in client.get("/open-data/plans/6.csv").content.decode("utf-8-sig")
+    data = json.loads(client.get("/open-data/plans/6.json").content)
+    assert "public_private_data" not in data["initiatives"][0]
+    # Still the initiative's value, for the staff who keep it.
+    assert Initiative.objects.get(plan=plan6, number=1).column_values["public_private_data"] is True
