@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from initiatives import admin_import
-from initiatives.models import Department, Evaluation, Initiative, RoadmapCell
+from initiatives.models import Department, Evaluation, ImportProfile, Initiative, RoadmapCell
 from plan.models import ColumnKind, PlanColumn
 
 
@@ -169,6 +169,11 @@ class InitiativeAdmin(SimpleHistoryAdmin):
         return [
             path("import/", wrap(admin_import.import_view), name="initiatives_initiative_import"),
             path(
+                "import/mapping/",
+                wrap(admin_import.import_mapping_view),
+                name="initiatives_initiative_import_mapping",
+            ),
+            path(
                 "import/confirm/",
                 wrap(admin_import.import_confirm_view),
                 name="initiatives_initiative_import_confirm",
@@ -190,3 +195,14 @@ class DepartmentAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     fields = ["name", "members"]
     filter_horizontal = ["members"]
+
+
+@admin.register(ImportProfile)
+class ImportProfileAdmin(admin.ModelAdmin):
+    """The saved readings of the plans' table layouts: made on the import page, reset here by deleting one."""
+
+    list_display = ["plan", "updated_at", "updated_by"]
+    readonly_fields = ["plan", "mapping", "updated_at", "updated_by"]
+
+    def has_add_permission(self, request):
+        return False

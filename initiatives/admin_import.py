@@ -14,10 +14,13 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from audit.models import AuditKind
+from audit.trail import record
 from initiatives import staging
-from initiatives.forms import PlanImportConfirmForm, PlanImportForm
+from initiatives.forms import ImportMappingForm, PlanImportConfirmForm, PlanImportForm
 from initiatives.importing import apply_rows, record_import
-from initiatives.spreadsheet import read_plan_workbook
+from initiatives.models import ImportProfile
+from initiatives.spreadsheet import UnknownHeaders, read_plan_workbook, target_choices
 from plan.models import Plan
 from workbooks import WorkbookError
 
@@ -37,20 +40,96 @@ def import_view(model_admin, request):
         data = upload.read(settings.SPREADSHEET_MAX_BYTES + 1)
         try:
             result = apply_rows(plan, read_plan_workbook(data, plan), dry_run=True)
+        except UnknownHeaders as exc:
+            token = staging.stage(data, request.user, "plan")
+            return _mapping_page(request, context, plan, token, upload.name[:255], exc)
         except WorkbookError as exc:
             context.update(form=form, errors=exc.messages, file_name=upload.name)
             return TemplateResponse(request, "admin/initiatives/import.html", context, status=400)
-        confirm = PlanImportConfirmForm(
-            initial={
-                "plan": plan.pk,
-                "token": staging.stage(data, request.user, "plan"),
-                "file_name": upload.name[:255],
-            }
-        )
-        context.update(plan=plan, result=result, confirm_form=confirm, file_name=upload.name)
-        return TemplateResponse(request, "admin/initiatives/import_preview.html", context)
+        token = staging.stage(data, request.user, "plan")
+        return _preview_page(request, context, plan, token, upload.name[:255], result)
     context["form"] = form
     return TemplateResponse(request, "admin/initiatives/import.html", context)
+
+
+def _preview_page(request, context, plan, token, file_name, result):
+    confirm = PlanImportConfirmForm(initial={"plan": plan.pk, "token": token, "file_name": file_name})
+    context.update(plan=plan, result=result, confirm_form=confirm, file_name=file_name)
+    return TemplateResponse(request, "admin/initiatives/import_preview.html", context)
+
+
+def _mapping_page(request, context, plan, token, file_name, unknown, form=None, status=200):
+    """The sheet's header rows with a proposed reading of each column, to correct and save for the plan."""
+    if form is None:
+        form = ImportMappingForm(
+            initial={"plan": plan.pk, "token": token, "file_name": file_name},
+            columns=unknown.columns,
+            choices=target_choices(plan),
+        )
+    rows = [{"column": c, "field": form[f"col_{c['index']}"]} for c in unknown.columns]
+    context.update(
+        plan=plan, file_name=file_name, unknown=unknown, mapping_form=form, rows=rows, title=_("見出しの対応")
+    )
+    return TemplateResponse(request, "admin/initiatives/import_mapping.html", context, status=status)
+
+
+def import_mapping_view(model_admin, request):
+    """Save the administrator's mapping as the plan's import profile, then preview the staged file with it."""
+    context = {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta}
+    if request.method != "POST":
+        return redirect("admin:initiatives_initiative_import")
+    base = PlanImportConfirmForm(request.POST)
+    data = None
+    if base.is_valid():
+        plan, token = base.cleaned_data["plan"], base.cleaned_data["token"]
+        data = staging.fetch(token, request.user, "plan")
+    if data is None:
+        messages.error(
+            request,
+            _("確認待ちのファイルが見つかりません（期限切れか取込済み）。もう一度ファイルを選んでください。"),
+        )
+        return redirect("admin:initiatives_initiative_import")
+    file_name = base.cleaned_data["file_name"]
+    try:
+        read_plan_workbook(data, plan)
+        unknown = None
+    except UnknownHeaders as exc:
+        unknown = exc
+    except WorkbookError:
+        unknown = None
+    if unknown is None:
+        # The file reads as it is (someone saved a mapping meanwhile): straight to the preview.
+        return _preview_or_errors(request, context, plan, token, file_name, data)
+    form = ImportMappingForm(request.POST, columns=unknown.columns, choices=target_choices(plan))
+    if not form.is_valid():
+        return _mapping_page(request, context, plan, token, file_name, unknown, form=form, status=400)
+    with transaction.atomic():
+        profile, _created = ImportProfile.objects.select_for_update().get_or_create(plan=plan)
+        profile.mapping = {**profile.mapping, **form.mapping()}
+        profile.updated_by = request.user
+        profile.save()
+        record(
+            AuditKind.PLAN_IMPORT,
+            request=request,
+            obj=plan,
+            detail=f"取込の見出しの対応を保存: {file_name}（{len(form.mapping())}列）",
+        )
+    return _preview_or_errors(request, context, plan, token, file_name, data)
+
+
+def _preview_or_errors(request, context, plan, token, file_name, data):
+    context["title"] = _("計画表（xlsx）の取込")
+    try:
+        result = apply_rows(plan, read_plan_workbook(data, plan), dry_run=True)
+    except UnknownHeaders as exc:
+        return _mapping_page(request, context, plan, token, file_name, exc, status=400)
+    except WorkbookError as exc:
+        staging.discard(token, request.user, "plan")
+        context.update(
+            form=PlanImportForm(initial={"plan": plan.pk}), errors=exc.messages, file_name=file_name
+        )
+        return TemplateResponse(request, "admin/initiatives/import.html", context, status=400)
+    return _preview_page(request, context, plan, token, file_name, result)
 
 
 def import_confirm_view(model_admin, request):

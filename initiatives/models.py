@@ -213,3 +213,30 @@ class Evaluation(models.Model):
 
     def __str__(self):
         return f"{self.initiative} {self.fiscal_year}: {self.achievement} / {self.direction}"
+
+
+class ImportProfile(models.Model):
+    """How the plan's tables in a layout the reader does not know are read: the administrator's mapping of each
+    source header to what it holds, saved so that next year's table in the same layout imports without asking.
+
+    mapping: {header text, compacted (spaces and line breaks removed, NFKC): target}, a target being a field
+    (number, name, description, target_stage, actions, achievement, direction, goals, department,
+    carried_from), "column:<key>" for a column of the plan's definition, "year:<fiscal year>" for a roadmap
+    year, or "ignore".
+    """
+
+    plan = models.OneToOneField(
+        Plan, verbose_name=_("計画"), on_delete=models.CASCADE, related_name="import_profile"
+    )
+    mapping = models.JSONField(_("見出しの対応"), default=dict)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("更新者"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = _("計画表の取込の対応")
+        verbose_name_plural = _("計画表の取込の対応")
+
+    def __str__(self):
+        return str(self.plan)

@@ -14,12 +14,21 @@ import re
 import unicodedata
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from initiatives.importing import InitiativeRow, PlanImportError
-from initiatives.models import Achievement, Department, Direction, Evaluation, Initiative, Stage
+from initiatives.models import (
+    Achievement,
+    Department,
+    Direction,
+    Evaluation,
+    ImportProfile,
+    Initiative,
+    Stage,
+)
 from plan.eras import fiscal_year_label, parse_fiscal_year, wareki
 from plan.models import MARK, ColumnKind, Plan
 from workbooks import (
@@ -64,6 +73,102 @@ HEADERS = [
 ]
 
 
+# What a source column may hold, for the administrator's mapping of a layout the reader does not know.
+FIELD_TARGETS = {
+    "number": _lazy("項番"),
+    "name": _lazy("個別計画名（項目）"),
+    "description": _lazy("計画内容（内容）"),
+    "target_stage": _lazy("取組目標"),
+    "actions": _lazy("取組内容"),
+    "achievement": _lazy("達成状況"),
+    "direction": _lazy("今後の方向性"),
+    "goals": _lazy("目標"),
+    "department": _lazy("担当課"),
+    "carried_from": _lazy("継続元"),
+}
+IGNORE = "ignore"
+YEAR = "year:"
+
+
+class UnknownHeaders(PlanImportError):
+    """The sheet has headers the reader cannot place: the administrator says what each holds (ImportProfile).
+
+    columns: the header row's columns, each {"index", "letter", "header", "below", "sample", "proposed"}.
+    """
+
+    def __init__(self, messages, header_row, columns):
+        super().__init__(messages)
+        self.header_row = header_row
+        self.columns = columns
+
+
+def target_choices(plan):
+    """(value, label) of everything a source column may be mapped to, for the mapping form."""
+    choices = [(IGNORE, _("読まない"))]
+    choices += [(field, str(label)) for field, label in FIELD_TARGETS.items()]
+    choices += [(COLUMN + c.key, c.header) for c in plan.columns.all()]
+    choices += [
+        (f"{YEAR}{y}", _("年次計画 %(year)s") % {"year": fiscal_year_label(y)}) for y in plan.fiscal_years
+    ]
+    return choices
+
+
+def profile_mapping(plan):
+    profile = ImportProfile.objects.filter(plan=plan).first()
+    return profile.mapping if profile else {}
+
+
+def _resolve(text, value, plan, mapping):
+    """What a header holds: a field, COLUMN + key, YEAR + year, IGNORE, or None if nothing says."""
+    target = mapping.get(text)
+    if target:
+        return target
+    field = next((COLUMN + c.key for c in plan.columns.all() if compact(c.header) == text), None)
+    field = field or next((f for f, test in HEADERS if test(text)), None)
+    if field:
+        return field
+    year = _header_year(value)
+    return f"{YEAR}{year}" if year else None
+
+
+# Headers other cities' tables use, proposed on the mapping page only: the reader itself never guesses.
+GUESSES = [
+    ("number", lambda h: h.upper().rstrip(".") in ("NO", "番号", "通番", "#")),
+    ("name", lambda h: h.endswith("名") and not h.endswith("課名")),
+    ("description", lambda h: "概要" in h or h.endswith("内容")),
+    ("department", lambda h: "担当" in h or "所管" in h),
+]
+REIWA_SHORT = re.compile(r"^R(\d{1,2})(年度)?$")
+
+
+def _guess(text):
+    if match := REIWA_SHORT.match(unicodedata.normalize("NFKC", text).upper()):
+        return f"{YEAR}{2018 + int(match.group(1))}"
+    return next((field for field, test in GUESSES if test(text)), IGNORE)
+
+
+def _unknown_headers(rows, index, plan, mapping, messages):
+    header = rows[index]
+    below = rows[index + 1] if index + 1 < len(rows) else ()
+    sample_row = rows[index + 2] if index + 2 < len(rows) else ()
+    columns = []
+    for col, value in enumerate(header):
+        if not compact(value):
+            continue
+        columns.append(
+            {
+                "index": col,
+                "letter": get_column_letter(col + 1),
+                "header": cell_text(value),
+                "key": compact(value),
+                "below": cell_text(below[col]) if col < len(below) else "",
+                "sample": cell_text(sample_row[col])[:40] if col < len(sample_row) else "",
+                "proposed": _resolve(compact(value), value, plan, mapping) or _guess(compact(value)),
+            }
+        )
+    return UnknownHeaders(messages, index + 1, columns)
+
+
 class Layout:
     """Where each field sits in a worksheet, read from its header rows."""
 
@@ -85,32 +190,50 @@ class Layout:
 
 
 def find_layout(rows, plan):
+    mapping = profile_mapping(plan)
     for index, values in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if any(compact(v) == "項番" for v in values):
-            return _read_header(rows, index, plan)
-    raise UnreadableWorkbook(
-        _("表の見出し行が見つかりません。先頭%(n)d行のどこかに「項番」の見出しが必要です。")
-        % {"n": HEADER_SEARCH_ROWS}
+        if any(compact(v) == "項番" or mapping.get(compact(v)) == "number" for v in values):
+            return _read_header(rows, index, plan, mapping)
+    message = _("表の見出し行が見つかりません。先頭%(n)d行のどこかに「項番」の見出しが必要です。") % {
+        "n": HEADER_SEARCH_ROWS
+    }
+    hint = _("管理画面の取込で、どの列が何を表すかを選んで保存すると、この形の表を読み込めます。")
+    # The first row of three or more headers may be the header row of a layout nobody has mapped yet.
+    candidate = next(
+        (
+            i
+            for i, values in enumerate(rows[:HEADER_SEARCH_ROWS])
+            if sum(1 for v in values if compact(v)) >= 3
+        ),
+        None,
     )
+    if candidate is None:
+        raise UnreadableWorkbook(message)
+    raise _unknown_headers(rows, candidate, plan, mapping, [message, hint])
 
 
-def _read_header(rows, index, plan):
+def _read_header(rows, index, plan, mapping):
     header = rows[index]
     below = rows[index + 1] if index + 1 < len(rows) else ()
     columns, years, headers = {}, {}, {}
     evaluation_year = None
-    errors = []
+    errors, unknown = [], []
     for col, value in enumerate(header):
         text = compact(value)
         if not text:
             continue
         headers[col] = cell_text(value)
-        field = next((COLUMN + c.key for c in plan.columns.all() if compact(c.header) == text), None)
-        field = field or next((f for f, test in HEADERS if test(text)), None)
+        field = _resolve(text, value, plan, mapping)
+        if field == IGNORE:
+            continue
         if field is None:
-            year = _header_year(value)
-            if year:
-                years[col] = year
+            unknown.append(
+                _("%(row)d行目 %(col)s列: 見出し「%(header)s」を何として読むか決まっていません。")
+                % {"row": index + 1, "col": get_column_letter(col + 1), "header": headers[col]}
+            )
+            continue
+        if field.startswith(YEAR):
+            years[col] = int(field.removeprefix(YEAR))
             continue
         if field in columns and field != "roadmap":
             errors.append(
@@ -146,6 +269,9 @@ def _read_header(rows, index, plan):
             )
     if sorted(years.values()) != sorted(set(years.values())):
         errors.append(_("%(row)d行目: 年次計画に同じ年度の列が2つあります。") % {"row": index + 1})
+    if unknown and not errors:
+        hint = _("管理画面の取込で、どの列が何を表すかを選んで保存すると、この形の表を読み込めます。")
+        raise _unknown_headers(rows, index, plan, mapping, [*unknown, hint])
     if errors:
         raise PlanImportError(errors)
     if "actions" in columns and evaluation_year is None:

@@ -134,6 +134,27 @@ def admin_user(django_user_model):
 
 
 @pytest.fixture
+def plan6(plan5):
+    """A sixth plan that starts from the fifth plan's definition, drops 自治体DX and adds SDGs (multi-choice)."""
+    from plan.definitions import add_columns, copy_definition, presets
+    from plan.models import Plan
+
+    plan = Plan.objects.create(
+        ordinal=6,
+        title="第六次東大和市情報化推進計画",
+        first_fiscal_year=2027,
+        last_fiscal_year=2031,
+        adopted="令和9年3月",
+        predecessor=plan5,
+    )
+    copy_definition(plan5, plan)
+    plan.columns.get(key="municipal_dx").delete()
+    gunma = presets()["gunma"]
+    add_columns(plan, [c for c in gunma["columns"] if c["key"] == "sdgs"])
+    return plan
+
+
+@pytest.fixture
 def admin(db):
     """A システム管理者 (user name kanri)."""
     from tests.personas import make_user

@@ -14,31 +14,13 @@ from initiatives.importing import PlanImportError, apply_rows
 from initiatives.models import Initiative
 from initiatives.open_data import plan_to_csv, plan_to_dict
 from initiatives.spreadsheet import read_plan_workbook, write_plan_workbook
-from plan.definitions import add_columns, copy_definition, presets
+from plan.definitions import presets
 from plan.models import Plan, PlanColumn
 from reviews.models import StatusEntry
 from reviews.reports import cycle_report
 from tests.personas import open_cycle
 
 YEARS = [2027, 2028, 2029, 2030, 2031]
-
-
-@pytest.fixture
-def plan6(plan5):
-    """A sixth plan that starts from the fifth plan's definition, drops 自治体DX and adds SDGs (multi-choice)."""
-    plan = Plan.objects.create(
-        ordinal=6,
-        title="第六次東大和市情報化推進計画",
-        first_fiscal_year=2027,
-        last_fiscal_year=2031,
-        adopted="令和9年3月",
-        predecessor=plan5,
-    )
-    copy_definition(plan5, plan)
-    plan.columns.get(key="municipal_dx").delete()
-    gunma = presets()["gunma"]
-    add_columns(plan, [c for c in gunma["columns"] if c["key"] == "sdgs"])
-    return plan
 
 
 def sixth_plan_workbook(rows):

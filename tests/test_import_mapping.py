@@ -1,0 +1,167 @@
+"""A plan table in a layout the reader has never seen: the administrator maps its headers once, the mapping is
+saved as the plan's import profile, and the same layout imports without asking the next time."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+from openpyxl import Workbook
+
+from audit.models import AuditEvent, AuditKind
+from initiatives.models import ImportProfile, Initiative
+from workbooks import XLSX_CONTENT_TYPE
+
+IMPORT_URL = reverse("admin:initiatives_initiative_import")
+MAPPING_URL = reverse("admin:initiatives_initiative_import_mapping")
+CONFIRM_URL = reverse("admin:initiatives_initiative_import_confirm")
+HEADERS = ["No.", "事業名", "事業概要", "R9", "R10", "R11", "R12", "R13", "持続可能な開発目標", "備考"]
+ROWS = [
+    [1, "窓口DX", "書かない窓口を始める", "検討", "実施", "⇒", "⇒", "⇒", "SDGs 9、SDGs 11", "R8から前倒し"],
+    ["２", "電子契約", "契約を電子で結ぶ", None, "検討", "実施", "⇒", "⇒", "", ""],
+]
+MAPPING = {
+    "col_0": "number",
+    "col_1": "name",
+    "col_2": "description",
+    **{f"col_{3 + n}": f"year:{2027 + n}" for n in range(5)},
+    "col_8": "column:sdgs",
+    "col_9": "ignore",
+}
+
+
+def workbook(headers=HEADERS, rows=ROWS):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["第六次計画 事業一覧（企画課作成）"])
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def upload(client, plan, data):
+    return client.post(
+        IMPORT_URL,
+        {"plan": plan.pk, "file": SimpleUploadedFile("jigyo.xlsx", data, content_type=XLSX_CONTENT_TYPE)},
+    )
+
+
+def mapped(client, response, mapping=MAPPING):
+    form = response.context["mapping_form"]
+    return client.post(
+        MAPPING_URL, {**{k: form.initial[k] for k in ("plan", "token", "file_name")}, **mapping}
+    )
+
+
+def test_an_unknown_layout_shows_its_headers_with_a_proposed_reading_and_writes_nothing(admin_client, plan6):
+    response = upload(admin_client, plan6, workbook())
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "この表の形はまだ読み方が決まっていません。2行目の見出し" in html
+    for header in ("No.", "事業名", "持続可能な開発目標", "備考"):
+        assert f">{header}</th>" in html
+    assert "書かない窓口を始める" in html  # the first row's values, to tell the columns apart
+    proposed = {c["header"]: c["proposed"] for c in response.context["unknown"].columns}
+    # Proposed from the header's text; what it cannot tell is left unread until the administrator says.
+    assert proposed == {
+        "No.": "number",
+        "事業名": "name",
+        "事業概要": "description",
+        **{f"R{y - 2018}": f"year:{y}" for y in range(2027, 2032)},
+        "持続可能な開発目標": "ignore",
+        "備考": "ignore",
+    }
+    assert not Initiative.objects.filter(plan=plan6).exists()
+    assert not ImportProfile.objects.exists()
+
+
+def test_the_saved_mapping_previews_imports_and_reads_the_same_layout_next_time(admin_client, plan6):
+    response = mapped(admin_client, upload(admin_client, plan6, workbook()))
+
+    assert response.status_code == 200
+    assert "新規作成 2件、更新 0件、変更なし 0件" in response.content.decode()
+    assert not Initiative.objects.filter(plan=plan6).exists()  # a preview only
+    profile = ImportProfile.objects.get(plan=plan6)
+    assert profile.mapping["No."] == "number" and profile.mapping["持続可能な開発目標"] == "column:sdgs"
+    assert AuditEvent.objects.filter(
+        kind=AuditKind.PLAN_IMPORT, detail__contains="見出しの対応を保存"
+    ).exists()
+
+    admin_client.post(CONFIRM_URL, response.context["confirm_form"].initial)
+    first, second = Initiative.objects.filter(plan=plan6).order_by("number")
+    assert (first.name, first.description) == ("窓口DX", "書かない窓口を始める")
+    assert first.column_values == {"sdgs": ["SDGs 9", "SDGs 11"]}
+    assert [c.mark for c in first.roadmap.order_by("fiscal_year")] == ["検討", "実施", "⇒", "⇒", "⇒"]
+    assert second.number == 2 and [c.fiscal_year for c in second.roadmap.all()] == [2028, 2029, 2030, 2031]
+
+    # Next year, the same layout: no questions, straight to the preview.
+    response = upload(admin_client, plan6, workbook())
+    assert "mapping_form" not in response.context
+    assert "新規作成 0件、更新 0件、変更なし 2件" in response.content.decode()
+
+
+def test_a_mapping_without_the_number_column_is_refused_and_saves_nothing(admin_client, plan6):
+    response = mapped(admin_client, upload(admin_client, plan6, workbook()), {**MAPPING, "col_0": "ignore"})
+
+    assert response.status_code == 400
+    assert "「項番」の列をちょうど1つ選んでください。" in response.content.decode()
+    assert not ImportProfile.objects.exists()
+
+
+def test_two_columns_for_one_field_are_refused(admin_client, plan6):
+    response = mapped(
+        admin_client, upload(admin_client, plan6, workbook()), {**MAPPING, "col_9": "description"}
+    )
+
+    assert response.status_code == 400
+    assert "同じ項目に2つの列を選んでいます: 計画内容（内容）" in response.content.decode()
+
+
+def test_a_known_layout_with_one_unknown_column_proposes_the_known_ones(admin_client, plan6):
+    headers = [
+        "項番",
+        "個別計画名",
+        "計画内容",
+        "令和9年度",
+        "令和10年度",
+        "令和11年度",
+        "令和12年度",
+        "令和13年度",
+        "SDGs",
+        "備考",
+    ]
+
+    response = upload(admin_client, plan6, workbook(headers))
+
+    proposed = {c["header"]: c["proposed"] for c in response.context["unknown"].columns}
+    assert proposed == {
+        "項番": "number",
+        "個別計画名": "name",
+        "計画内容": "description",
+        **{f"令和{y - 2018}年度": f"year:{y}" for y in range(2027, 2032)},
+        "SDGs": "column:sdgs",
+        "備考": "ignore",
+    }
+    assert "2行目 J列: 見出し「備考」を何として読むか決まっていません。" in response.content.decode()
+
+
+def test_the_command_refuses_an_unmapped_layout_naming_what_to_do(plan6, tmp_path):
+    path = tmp_path / "jigyo.xlsx"
+    path.write_bytes(workbook())
+
+    stderr = io.StringIO()
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import_plan", str(path), "--plan=6", stdout=io.StringIO(), stderr=stderr)
+
+    assert "何も保存していません" in str(excinfo.value)
+    assert (
+        "管理画面の取込で、どの列が何を表すかを選んで保存すると、この形の表を読み込めます。"
+        in stderr.getvalue()
+    )
+    assert not Initiative.objects.filter(plan=plan6).exists()
