@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     """Logging in: throttling, session limits, development accounts, password reset where mail exists."""
 
+    # The module holds a second AppConfig (for axes); without this Django would take neither for "accounts",
+    # and ready() below would never connect the log-in time.
+    default = True
     name = "accounts"
     verbose_name = _("ログイン")
 

@@ -103,3 +103,18 @@ def test_the_limits_follow_the_settings(clerk_client, clock, settings):
 def test_an_anonymous_visitor_is_not_affected(client, db, clock):
     clock.advance(24 * 60)
     assert client.get(reverse("published:list")).status_code == 200
+
+
+def test_a_log_in_records_its_time_before_any_page_is_served(django_user_model):
+    """The log-in time is written by a receiver that accounts' AppConfig connects when the app is ready, not
+    when a request first loads the middleware: a log-in at the start of a process is counted too."""
+    from django.apps import apps
+    from django.test import Client
+
+    from accounts.apps import AccountsConfig
+    from accounts.sessions import LAST_SEEN_AT, LOGGED_IN_AT
+
+    assert isinstance(apps.get_app_config("accounts"), AccountsConfig)
+    client = Client()
+    client.force_login(django_user_model.objects.create_user("shokuin-2", password="x" * 12))
+    assert {LOGGED_IN_AT, LAST_SEEN_AT} <= set(client.session.keys())
