@@ -8,7 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from initiatives import admin_import
 from initiatives.models import Department, Evaluation, ImportProfile, Initiative, RoadmapCell
-from plan.models import ColumnKind, PlanColumn
+from plan.models import ColumnKind, PlanColumn, is_empty
 
 
 class RoadmapCellInline(admin.TabularInline):
@@ -61,7 +61,7 @@ class InitiativeAdminForm(forms.ModelForm):
         values = dict(self.instance.column_values)
         for column in self.plan_columns:
             value = self.cleaned_data.get(column.form_field)
-            if value in (None, "", [], False):
+            if is_empty(value):
                 values.pop(column.key, None)
             else:
                 values[column.key] = (

@@ -79,16 +79,10 @@ def import_mapping_view(model_admin, request):
     if request.method != "POST":
         return redirect("admin:initiatives_initiative_import")
     base = PlanImportConfirmForm(request.POST)
-    data = None
-    if base.is_valid():
-        plan, token = base.cleaned_data["plan"], base.cleaned_data["token"]
-        data = staging.fetch(token, request.user, "plan")
+    data = _staged(request, base)
     if data is None:
-        messages.error(
-            request,
-            _("確認待ちのファイルが見つかりません（期限切れか取込済み）。もう一度ファイルを選んでください。"),
-        )
         return redirect("admin:initiatives_initiative_import")
+    plan, token = base.cleaned_data["plan"], base.cleaned_data["token"]
     file_name = base.cleaned_data["file_name"]
     try:
         read_plan_workbook(data, plan)
@@ -132,6 +126,17 @@ def _preview_or_errors(request, context, plan, token, file_name, data):
     return _preview_page(request, context, plan, token, file_name, result)
 
 
+def _staged(request, form):
+    """The file staged for the user under the form's token, or None with the message saying it is gone."""
+    data = staging.fetch(form.cleaned_data["token"], request.user, "plan") if form.is_valid() else None
+    if data is None:
+        messages.error(
+            request,
+            _("確認待ちのファイルが見つかりません（期限切れか取込済み）。もう一度ファイルを選んでください。"),
+        )
+    return data
+
+
 def import_confirm_view(model_admin, request):
     if request.method != "POST":
         return redirect("admin:initiatives_initiative_import")
@@ -142,12 +147,8 @@ def import_confirm_view(model_admin, request):
         )
         return redirect("admin:initiatives_initiative_import")
     plan, token = form.cleaned_data["plan"], form.cleaned_data["token"]
-    data = staging.fetch(token, request.user, "plan")
+    data = _staged(request, form)
     if data is None:
-        messages.error(
-            request,
-            _("確認待ちのファイルが見つかりません（期限切れか取込済み）。もう一度ファイルを選んでください。"),
-        )
         return redirect("admin:initiatives_initiative_import")
     file_name = form.cleaned_data["file_name"]
     try:

@@ -16,6 +16,7 @@ from audit.models import AuditKind
 from audit.trail import record
 from initiatives.models import Department, Evaluation, Initiative, RoadmapCell
 from plan.eras import fiscal_year_label
+from plan.models import is_empty
 from workbooks import WorkbookError
 
 
@@ -281,11 +282,11 @@ def _apply_values(initiative, values, columns, created):
         if column.key not in values:
             continue
         old, new = column.value_of(initiative), values[column.key]
-        if new in (None, "", [], False):
+        if is_empty(new):
             stored.pop(column.key, None)
         else:
             stored[column.key] = new
-        if old != new and not (old in (None, "", [], False) and new in (None, "", [], False)):
+        if old != new and not (is_empty(old) and is_empty(new)):
             changes.append(Change(column.header, "" if created else column.display(old), column.display(new)))
     initiative.column_values = stored
     return changes

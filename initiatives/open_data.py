@@ -62,6 +62,7 @@ def initiative_to_dict(initiative, columns):
 def rows_from_dict(data, plan):
     """InitiativeRows from the JSON form. target_stage is stored only where no roadmap implies it."""
     rows = []
+    columns = list(plan.columns.all())
     for item in data["initiatives"]:
         roadmap = {c["fiscal_year"]: (c["stage"], c["continued"]) for c in item["roadmap"]}
         rows.append(
@@ -71,7 +72,7 @@ def rows_from_dict(data, plan):
                 name=item["name"],
                 is_new=item["is_new"],
                 description=item["description"],
-                values={c.key: item[c.key] for c in plan.columns.all() if c.key in item},
+                values={c.key: item[c.key] for c in columns if c.key in item},
                 target_stage="" if roadmap else item["target_stage"],
                 roadmap={year: roadmap.get(year) for year in plan.fiscal_years} if roadmap else None,
                 evaluations=item["evaluations"],

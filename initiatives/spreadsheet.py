@@ -13,6 +13,7 @@ below it, header rows repeated on every printed page and full-width digits are a
 import re
 import unicodedata
 
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook
@@ -308,6 +309,8 @@ def read_plan_workbook(data, plan):
         raise UnreadableWorkbook(CANNOT_OPEN) from None
     finally:
         workbook.close()
+    # The plan's columns and their choice lists, read once: every header, row and cell below consults them.
+    prefetch_related_objects([plan], "columns__choices")
     layout = find_layout(rows, plan)
     _check_title(rows[: layout.header_row - 1], plan)
     return _read_rows(rows, layout, plan)

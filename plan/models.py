@@ -98,6 +98,14 @@ class ColumnKind(models.TextChoices):
 
 
 MARK = "●"
+
+
+def is_empty(value):
+    """A column value that says nothing: not stored on the initiative, shown as an empty cell."""
+    # Not `value in (None, "", [], False)`: 0 == False, and a number column's 0 is a value.
+    return value is None or value is False or value == "" or value == []
+
+
 # The keys every initiative of the open data already has: a plan's own column cannot take one of them.
 RESERVED_KEYS = frozenset(
     [

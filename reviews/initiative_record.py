@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from initiatives.models import Evaluation, Initiative, RoadmapCell
 from plan.glossary import TermMarker, glossary_for
-from plan.models import Goal
+from plan.models import Goal, is_empty
 from reviews import roles
 from reviews.dashboard import initiative_url, year_cell
 from reviews.entries import entry_history
@@ -44,7 +44,7 @@ def column_facts(plan, initiative):
         value = column.value_of(initiative)
         if column.is_mark:
             facts.append({"header": column.header, "text": _("該当") if value else _("該当しない")})
-        elif value not in (None, "", []):
+        elif not is_empty(value):
             facts.append({"header": column.header, "text": column.display(value)})
     return facts
 

@@ -14,7 +14,7 @@ from initiatives.importing import PlanImportError, apply_rows
 from initiatives.models import Initiative
 from initiatives.open_data import plan_to_csv, plan_to_dict
 from initiatives.spreadsheet import read_plan_workbook, write_plan_workbook
-from plan.definitions import presets
+from plan.definitions import add_columns, presets
 from plan.models import Plan, PlanColumn
 from reviews.models import StatusEntry
 from reviews.reports import cycle_report
@@ -247,3 +247,28 @@ def test_a_column_kept_internal_is_in_no_public_page_or_file(client, plan6):
     assert "public_private_data" not in data["initiatives"][0]
     # Still the initiative's value, for the staff who keep it.
     assert Initiative.objects.get(plan=plan6, number=1).column_values["public_private_data"] is True
+
+
+def test_reading_a_table_needs_the_same_queries_however_many_rows(plan6, django_assert_num_queries):
+    # The plan's columns, their choices, the plan's import profile, the plans' titles (is the sheet another's?).
+    small = sixth_plan_workbook(ROWS)
+    large = sixth_plan_workbook([[n, f"個別計画 {n}", *ROWS[0][2:]] for n in range(1, 61)])
+    for data in (small, large):
+        plan = Plan.objects.get(pk=plan6.pk)  # as a request gets it, nothing prefetched
+        with django_assert_num_queries(4):
+            read_plan_workbook(data, plan)
+
+
+def test_a_number_column_keeps_a_zero(plan6):
+    add_columns(plan6, [{"key": "budget", "header": "予算（千円）", "kind": "number"}])
+    rows = [[*row, "0" if row[0] == 1 else "1,200"] for row in ROWS]
+    book = load_workbook(io.BytesIO(sixth_plan_workbook(rows)))
+    book.active.cell(row=2, column=12, value="予算（千円）")
+    out = io.BytesIO()
+    book.save(out)
+
+    apply_rows(plan6, read_plan_workbook(out.getvalue(), plan6))
+
+    values = dict(Initiative.objects.filter(plan=plan6).values_list("number", "column_values"))
+    assert values[1]["budget"] == 0
+    assert values[2]["budget"] == 1200
