@@ -15,28 +15,6 @@ class Stage(models.TextChoices):
     IMPLEMENT = "実施", _("実施")
 
 
-class Achievement(models.TextChoices):
-    """達成状況: the seed's fourth-plan table uses 達成 and 一部達成."""
-
-    ACHIEVED = "達成", _("達成")
-    PARTLY = "一部達成", _("一部達成")
-    NOT_ACHIEVED = "未達成", _("未達成")
-
-
-class Direction(models.TextChoices):
-    """今後の方向性: the seed uses 継続 and 取組終了."""
-
-    CONTINUE = "継続", _("継続")
-    EXPAND = "拡充", _("拡充")
-    REVISE = "見直し", _("見直し")
-    END = "取組終了", _("取組終了")
-
-    @property
-    def carries_on(self):
-        """An initiative that goes on (継続) or grows (拡充) is taken into the next plan."""
-        return self in (Direction.CONTINUE, Direction.EXPAND)
-
-
 class Department(models.Model):
     """担当課: the department that owns an initiative. The plan document names none."""
 
@@ -193,8 +171,9 @@ class Evaluation(models.Model):
     )
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
     actions = LimitedTextField(_("取組内容"), blank=True)
-    achievement = models.CharField(_("達成状況"), max_length=10, choices=Achievement.choices)
-    direction = models.CharField(_("今後の方向性"), max_length=10, choices=Direction.choices)
+    # Words of the plan's rating scales (plan.RatingScale), checked where they come in (reviews.scales).
+    achievement = models.CharField(_("達成状況"), max_length=20)
+    direction = models.CharField(_("今後の方向性"), max_length=20)
 
     history = HistoricalRecords(user_model=settings.AUTH_USER_MODEL)
 
@@ -203,12 +182,6 @@ class Evaluation(models.Model):
         verbose_name_plural = _("評価")
         constraints = [
             models.UniqueConstraint(fields=["initiative", "fiscal_year"], name="evaluation_unique_year"),
-            models.CheckConstraint(
-                condition=Q(achievement__in=Achievement.values), name="evaluation_achievement_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(direction__in=Direction.values), name="evaluation_direction_valid"
-            ),
         ]
 
     def __str__(self):

@@ -22,9 +22,7 @@ from openpyxl.utils import get_column_letter
 
 from initiatives.importing import InitiativeRow, PlanImportError
 from initiatives.models import (
-    Achievement,
     Department,
-    Direction,
     Evaluation,
     ImportProfile,
     Initiative,
@@ -467,11 +465,10 @@ def _read_row(row_no, number, fields, marks, layout, plan):
     if layout.evaluation_year and evaluation_fields:
         row.evaluations = []
         if any(compact(fields[f]) for f in evaluation_fields):
-            achievement = (
-                words("achievement", Achievement.values, _("達成状況")) if "achievement" in fields else ""
-            )
-            direction = (
-                words("direction", Direction.values, _("今後の方向性")) if "direction" in fields else ""
+            # In the words of the plan's rating scales (plan.RatingScale).
+            achievement, direction = (
+                words(field, *_scale(plan, field)) if field in fields else ""
+                for field in ("achievement", "direction")
             )
             for field in ("achievement", "direction"):
                 if field not in fields or not compact(fields[field]):
@@ -567,6 +564,12 @@ def _number(value, where, errors):
         )
         return None
     return int(number) if number.is_integer() else number
+
+
+def _scale(plan, role):
+    """(words, name) of the plan's rating scale for a role; no words if the plan has no such scale."""
+    scale = plan.scale(role)
+    return (scale.values, scale.name) if scale else ([], role)
 
 
 def _missing_where(field, row_no, layout):

@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from plan.definitions import add_columns, columns_of, presets
+from plan.definitions import add_columns, add_scales, columns_of, presets, scales_of
 from plan.models import (
     CitySettings,
     ColumnChoice,
@@ -19,6 +19,8 @@ from plan.models import (
     Plan,
     PlanColumn,
     PlanReference,
+    RatingScale,
+    RatingWord,
 )
 
 
@@ -68,11 +70,42 @@ class DefinitionSourceForm(forms.Form):
             ),
         ]
 
-    def columns(self):
+    def definition(self):
+        """(columns, scales) of the chosen preset or plan."""
         kind, _sep, key = self.cleaned_data["source"].partition(":")
         if kind == "preset":
-            return presets()[key]["columns"]
-        return columns_of(Plan.objects.get(pk=key))
+            preset = presets()[key]
+            return preset["columns"], preset.get("scales", [])
+        source = Plan.objects.get(pk=key)
+        return columns_of(source), scales_of(source)
+
+
+class RatingWordInline(admin.TabularInline):
+    model = RatingWord
+    fields = ["position", "word", "description", "meaning", "min_rate", "carries_on"]
+    extra = 0
+
+
+class RatingScaleInline(admin.TabularInline):
+    model = RatingScale
+    fields = ["role", "name", "description", "words_summary"]
+    readonly_fields = ["words_summary"]
+    extra = 0
+    show_change_link = True  # the words are edited on the scale's own page
+
+    @admin.display(description=_("語"))
+    def words_summary(self, scale):
+        return "／".join(scale.values) if scale.pk else "-"
+
+
+@admin.register(RatingScale)
+class RatingScaleAdmin(admin.ModelAdmin):
+    list_display = ["name", "plan", "role"]
+    list_filter = ["plan", "role"]
+    list_select_related = ["plan"]
+    ordering = ["plan__ordinal", "role"]
+    fields = ["plan", "role", "name", "description"]
+    inlines = [RatingWordInline]
 
 
 class GoalInline(admin.TabularInline):
@@ -111,7 +144,7 @@ class PlanAdmin(admin.ModelAdmin):
         "definition",
     ]
     readonly_fields = ["definition"]
-    inlines = [PlanColumnInline, GoalInline, PlanReferenceInline, ManagementStepInline]
+    inlines = [PlanColumnInline, RatingScaleInline, GoalInline, PlanReferenceInline, ManagementStepInline]
 
     @admin.display(description=_("計画期間"))
     def period_label(self, plan):
@@ -122,20 +155,34 @@ class PlanAdmin(admin.ModelAdmin):
         if plan.pk is None:
             return "-"
         url = reverse("admin:plan_plan_definition", args=[plan.pk])
-        return format_html('<a href="{}">{}</a>', url, gettext("雛形やほかの計画から列を写す"))
+        return format_html('<a href="{}">{}</a>', url, gettext("雛形やほかの計画から列と評価の尺度を写す"))
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.definition_view)
         return [path("<int:plan_id>/definition/", view, name="plan_plan_definition"), *super().get_urls()]
 
     def definition_view(self, request, plan_id):
-        """Copy the columns of a preset or another plan into this plan: only the ones it does not have yet."""
+        """Copy the columns and rating scales of a preset or another plan into this plan: only the ones it does
+        not have yet."""
         plan = get_object_or_404(Plan, pk=plan_id)
         if not self.has_change_permission(request, plan):
             raise PermissionDenied
         form = DefinitionSourceForm(request.POST or None, plan=plan)
         if request.method == "POST" and form.is_valid():
-            added, kept = add_columns(plan, form.columns())
+            columns, scales = form.definition()
+            added, kept = add_columns(plan, columns)
+            added_scales, kept_scales = add_scales(plan, scales)
+            if added_scales:
+                messages.success(
+                    request,
+                    gettext("評価の尺度を追加しました: %(scales)s") % {"scales": "、".join(added_scales)},
+                )
+            if kept_scales:
+                messages.info(
+                    request,
+                    gettext("同じ使い道の尺度がすでにあるため、そのままにしました: %(scales)s")
+                    % {"scales": "、".join(kept_scales)},
+                )
             if added:
                 messages.success(
                     request, gettext("列を追加しました: %(columns)s") % {"columns": "、".join(added)}
@@ -149,11 +196,12 @@ class PlanAdmin(admin.ModelAdmin):
             return redirect("admin:plan_plan_change", plan.pk)
         context = {
             **self.admin_site.each_context(request),
-            "title": gettext("計画表の列を写す"),
+            "title": gettext("計画表の列と評価の尺度を写す"),
             "plan": plan,
             "form": form,
             "presets": presets().values(),
             "columns": plan.columns.all(),
+            "scales": plan.scales.prefetch_related("words"),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/plan/plan/definition.html", context)

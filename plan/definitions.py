@@ -1,4 +1,5 @@
-"""A plan's definition of its own table: the columns (PlanColumn) and their choice lists.
+"""A plan's definition of its own table: the columns (PlanColumn) and their choice lists, and the rating scales
+of its yearly survey (RatingScale) with their words.
 
 An administrator drafting a plan starts from a copy, of another plan or of a preset (plan/presets/*.json: the
 fifth plan's 東大和市型 and two others built from public plans), and changes what differs.
@@ -9,10 +10,11 @@ from pathlib import Path
 
 from django.db import transaction
 
-from plan.models import ColumnChoice, PlanColumn
+from plan.models import ColumnChoice, PlanColumn, RatingScale, RatingWord
 
 PRESETS = Path(__file__).resolve().parent / "presets"
 COLUMN_FIELDS = ["key", "header", "kind", "is_public", "in_table", "max_length", "width"]
+WORD_FIELDS = ["word", "description", "meaning", "min_rate", "carries_on"]
 
 
 def presets():
@@ -54,6 +56,52 @@ def add_columns(target, columns):
     return added, kept
 
 
+def scales_of(plan):
+    """The plan's rating scales in the presets' shape (a threshold as text, as JSON keeps it exactly)."""
+    return [
+        {
+            "role": scale.role,
+            "name": scale.name,
+            "description": scale.description,
+            "words": [
+                {
+                    **{name: getattr(word, name) for name in WORD_FIELDS},
+                    "min_rate": None if word.min_rate is None else str(word.min_rate),
+                }
+                for word in scale.words_in_order
+            ],
+        }
+        for scale in plan.scales.prefetch_related("words")
+    ]
+
+
+def add_scales(target, scales):
+    """The scales the target has no scale of the same role for; return (added, already there) names.
+
+    A scale the target already has is left as it is: its words may already be in the target's surveys.
+    """
+    added, kept = [], []
+    with transaction.atomic():
+        existing = set(target.scales.values_list("role", flat=True))
+        for data in scales:
+            if data["role"] in existing:
+                kept.append(data["name"])
+                continue
+            scale = RatingScale.objects.create(
+                plan=target, role=data["role"], name=data["name"], description=data.get("description", "")
+            )
+            RatingWord.objects.bulk_create(
+                RatingWord(scale=scale, position=n, **{k: w[k] for k in WORD_FIELDS if k in w})
+                for n, w in enumerate(data["words"], start=1)
+            )
+            added.append(scale.name)
+    # The plan object may have read its scales already.
+    target.__dict__.pop("rating_scales", None)
+    return added, kept
+
+
 def copy_definition(source, target):
-    """The source plan's columns and their choice lists, copied to another plan."""
-    return add_columns(target, columns_of(source))
+    """The source plan's columns and their choice lists, and its rating scales, copied to another plan."""
+    columns = add_columns(target, columns_of(source))
+    scales = add_scales(target, scales_of(source))
+    return columns[0] + scales[0], columns[1] + scales[1]

@@ -1,6 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from plan.eras import fiscal_year_label
@@ -78,6 +80,23 @@ class Plan(models.Model):
         The table is a public document (the plan page, its xlsx download): a column kept internal is not in it.
         """
         return [c for c in self.columns.all() if c.in_table and c.is_public]
+
+    @cached_property
+    def rating_scales(self):
+        """{role: RatingScale} of the plan's survey, read once per plan object (two queries)."""
+        return {s.role: s for s in self.scales.prefetch_related("words")}
+
+    def scale(self, role):
+        return self.rating_scales.get(role)
+
+    @property
+    def rating_names(self):
+        """{role: name} of the survey's ratings, in the reader's language where the catalogue knows the name (the
+        fifth plan's names are the application's own words too)."""
+        return {
+            role: gettext(scale.name) if (scale := self.scale(role)) else ScaleRole(role).label
+            for role in ScaleRole.values
+        }
 
     @property
     def period_label(self):
@@ -224,6 +243,116 @@ class ColumnChoice(models.Model):
         verbose_name_plural = _("選択肢")
         ordering = ["column", "position"]
         constraints = [models.UniqueConstraint(fields=["column", "word"], name="columnchoice_unique_word")]
+
+    def __str__(self):
+        return self.word
+
+
+class ScaleRole(models.TextChoices):
+    """What the application does with a scale's word: each role is one question of the yearly survey."""
+
+    PROGRESS = "progress", _("進捗（年次計画と比べた進み具合）")
+    ACHIEVEMENT = "achievement", _("達成状況")
+    DIRECTION = "direction", _("今後の方向性")
+
+
+class Meaning(models.TextChoices):
+    """How the stage reached compares with the roadmap: the word of a progress scale that says so is proposed."""
+
+    AHEAD = "ahead", _("前倒し")
+    ON_PLAN = "on_plan", _("計画どおり")
+    BEHIND = "behind", _("遅れ")
+    NOT_ASSESSABLE = "not_assessable", _("評価できない")
+
+
+class RatingScale(models.Model):
+    """One rating of the yearly survey as the plan words it: an ordered list of words (RatingWord).
+
+    The fifth plan's 進捗, 達成状況 and 今後の方向性 are three scales; another plan words them as it likes
+    (A 目標より進んでいる … D 評価できない, 達成A … 後退D).
+    """
+
+    plan = models.ForeignKey(Plan, verbose_name=_("計画"), on_delete=models.CASCADE, related_name="scales")
+    role = models.CharField(_("使い道"), max_length=20, choices=ScaleRole.choices)
+    name = models.CharField(_("見出し"), max_length=50, help_text=_("調査票と報告に印刷する名前"))
+    description = models.CharField(_("説明"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("評価の尺度")
+        verbose_name_plural = _("評価の尺度")
+        ordering = ["plan", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "role"], name="ratingscale_unique_role"),
+            models.CheckConstraint(condition=Q(role__in=ScaleRole.values), name="ratingscale_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.plan}: {self.name}"
+
+    @property
+    def words_in_order(self):
+        return sorted(self.words.all(), key=lambda w: w.position)
+
+    @property
+    def values(self):
+        return [w.word for w in self.words_in_order]
+
+    def word_meaning(self, meaning):
+        """The word the scale uses for a roadmap comparison, or "" if it has none."""
+        return next((w.word for w in self.words_in_order if w.meaning == meaning), "")
+
+    def meaning_of(self, word):
+        return next((w.meaning for w in self.words_in_order if w.word == word), "")
+
+    def carries_on(self, word):
+        return any(w.carries_on for w in self.words_in_order if w.word == word)
+
+    def word_for_rate(self, rate):
+        """The word whose threshold the achievement rate (%) reaches, the highest such; "" if none."""
+        if rate is None:
+            return ""
+        reached = [w for w in self.words_in_order if w.min_rate is not None and rate >= w.min_rate]
+        return max(reached, key=lambda w: w.min_rate).word if reached else ""
+
+
+class RatingWord(models.Model):
+    """One word of a rating scale, with what proposes it."""
+
+    scale = models.ForeignKey(
+        RatingScale, verbose_name=_("尺度"), on_delete=models.CASCADE, related_name="words"
+    )
+    position = models.PositiveSmallIntegerField(_("順番"))
+    word = models.CharField(_("語"), max_length=20, help_text=_("調査票と報告に印刷するとおり"))
+    description = models.CharField(_("説明"), max_length=300, blank=True)
+    meaning = models.CharField(
+        _("年次計画との比較"),
+        max_length=20,
+        choices=Meaning.choices,
+        blank=True,
+        help_text=_("進捗の尺度で、計画上の段階と実施状況からこの語を提案する場合"),
+    )
+    min_rate = models.DecimalField(
+        _("達成率の下限（%）"),
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("指標（KPI）の達成率がこの値以上のとき、この語を提案します（空欄なら提案しません）"),
+    )
+    carries_on = models.BooleanField(
+        _("次の計画に引き継ぐ"), default=False, help_text=_("今後の方向性の尺度で、次の計画へ引き継ぐ語")
+    )
+
+    class Meta:
+        verbose_name = _("評価の語")
+        verbose_name_plural = _("評価の語")
+        ordering = ["scale", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["scale", "word"], name="ratingword_unique_word"),
+            models.CheckConstraint(
+                condition=Q(meaning__in=["", *Meaning.values]), name="ratingword_meaning_valid"
+            ),
+        ]
 
     def __str__(self):
         return self.word

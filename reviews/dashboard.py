@@ -18,18 +18,20 @@ from django.utils.translation import gettext_lazy
 
 from initiatives.models import Initiative, RoadmapCell
 from plan.eras import fiscal_year_label
-from plan.models import Goal
+from plan.models import Goal, Meaning
+from reviews import scales
 from reviews.charts import stacked_bars
 from reviews.filters import BLANK
-from reviews.models import Progress, ReviewCycle, StatusEntry
+from reviews.models import ReviewCycle, StatusEntry
 from reviews.reports import column_values, flag_groups, summarize
 
 # How the stage reached compares with the roadmap, as the committee says it: short words, never a colour alone.
+# The progress word's meaning (plan.RatingWord.meaning) says which.
 DIFFERENCE = {
-    Progress.AHEAD: (gettext_lazy("前倒し"), "ahead"),
-    Progress.ON_PLAN: (gettext_lazy("計画どおり"), "on-plan"),
-    Progress.BEHIND: (gettext_lazy("遅れ"), "behind"),
-    Progress.NOT_ASSESSABLE: (gettext_lazy("評価できない"), "unassessable"),
+    Meaning.AHEAD: (gettext_lazy("前倒し"), "ahead"),
+    Meaning.ON_PLAN: (gettext_lazy("計画どおり"), "on-plan"),
+    Meaning.BEHIND: (gettext_lazy("遅れ"), "behind"),
+    Meaning.NOT_ASSESSABLE: (gettext_lazy("評価できない"), "unassessable"),
 }
 
 # --- Shared pieces ----------------------------------------------------------------------------------------
@@ -75,16 +77,17 @@ def _linked(counts, name, cycle, **filters):
     return [
         {
             **c,
-            "label": _(c["word"]) if c["word"] else _("未入力"),
+            "label": c["word"] or _("未入力"),
             "url": worklist_url(cycle, **filters, **{name: c["word"] or BLANK}),
         }
         for c in counts
     ]
 
 
-def year_cell(year, planned, cycle, entry, initiative):
+def year_cell(year, planned, cycle, entry, initiative, plan):
     """One fiscal year of an initiative: the roadmap's stage against the stage reached in that year's cycle."""
-    difference, difference_class = DIFFERENCE.get(entry.progress, ("", "")) if entry else ("", "")
+    meaning = scales.meaning_of(plan, entry.progress) if entry else ""
+    difference, difference_class = DIFFERENCE.get(meaning, ("", ""))
     return {
         "year": year,
         "planned": planned,
@@ -129,13 +132,17 @@ def dashboard_data(cycle):
         return rows
 
     rows = rows_of(cycle)
-    summary = summarize(rows, goals, groups)
+    summary = summarize(rows, cycle.plan, goals, groups)
     total = summary["total"]
+    names = scales.names(plan)
+    progress_title = names["progress"]
+    if scales.behind_word(plan):  # its words compare with the roadmap
+        progress_title = _("%(name)s（年次計画との比較）") % {"name": progress_title}
     headline = [
         {"id": axis, "title": title, "label": label, "counts": _linked(counts, axis, cycle)}
         for axis, title, label, counts in [
-            ("achievement", _("達成状況"), _("達成状況"), _with_blank(summary["achievement"])),
-            ("progress", _("進捗（年次計画との比較）"), _("進捗"), _with_blank(summary["progress"])),
+            ("achievement", names["achievement"], names["achievement"], _with_blank(summary["achievement"])),
+            ("progress", progress_title, names["progress"], _with_blank(summary["progress"])),
             ("state", _("入力状況"), _("入力状況"), summary["state"]),
         ]
     ]
@@ -172,6 +179,7 @@ def dashboard_data(cycle):
                     cycles_by_year.get(year),
                     entries.get((cycles_by_year[year].pk, initiative.pk)) if year in cycles_by_year else None,
                     initiative,
+                    plan,
                 )
                 for year in plan.fiscal_years
             ],
@@ -180,7 +188,7 @@ def dashboard_data(cycle):
     ]
 
     breakdowns = _breakdowns(cycle, summary, goals, rows, initiatives)
-    trend = _trend(cycles, rows_of)
+    trend = _trend(plan, cycles, rows_of)
     return {
         "total": total,
         "headline": headline,
@@ -189,17 +197,20 @@ def dashboard_data(cycle):
         "matrix": matrix,
         "breakdowns": breakdowns,
         "breakdown_charts": _axis_charts(
-            "breakdown", _("目標・区分・担当課別"), [(b["label"], b) for b in breakdowns]
+            names, "breakdown", _("目標・区分・担当課別"), [(b["label"], b) for b in breakdowns]
         ),
         "trend": trend,
         "trend_charts": _axis_charts(
-            "trend", _("年度ごとの推移"), [(fiscal_year_label(t["cycle"].fiscal_year), t) for t in trend]
+            names,
+            "trend",
+            _("年度ごとの推移"),
+            [(fiscal_year_label(t["cycle"].fiscal_year), t) for t in trend],
         ),
         "cycles": cycles,
     }
 
 
-def _axis_charts(name, heading, groups):
+def _axis_charts(names, name, heading, groups):
     """A chart for 達成状況 and one for 進捗, each with a bar per group: [(label, {"count", axis: counts})]."""
     return [
         stacked_bars(
@@ -207,7 +218,7 @@ def _axis_charts(name, heading, groups):
             _("%(axis)s（%(heading)s）") % {"axis": title, "heading": heading},
             [{"label": label, "total": group["count"], "counts": group[axis]} for label, group in groups],
         )
-        for axis, title in [("achievement", _("達成状況")), ("progress", _("進捗"))]
+        for axis, title in [("achievement", names["achievement"]), ("progress", names["progress"])]
     ]
 
 
@@ -247,7 +258,7 @@ def _breakdowns(cycle, summary, goals, rows, initiatives):
         by_department[row["department_id"]].append(row)
     named = sorted((d for d in by_department if d is not None), key=lambda d: departments[d].name)
     for department_id in [*named, *([None] if None in by_department else [])]:
-        counted = summarize(by_department[department_id], [])
+        counted = summarize(by_department[department_id], cycle.plan, [])
         part = {**counted, "count": counted["total"]}
         label = departments[department_id].name if department_id else _("担当課（未設定）")
         result.append(
@@ -256,11 +267,11 @@ def _breakdowns(cycle, summary, goals, rows, initiatives):
     return result
 
 
-def _trend(cycles, rows_of):
+def _trend(plan, cycles, rows_of):
     """Each cycle of the plan so far, oldest first, with its counts per achievement and progress word."""
     trend = []
     for a_cycle in cycles:
-        counted = summarize(rows_of(a_cycle), [])
+        counted = summarize(rows_of(a_cycle), plan, [])
         trend.append(
             {
                 "cycle": a_cycle,

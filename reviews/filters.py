@@ -2,9 +2,10 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from initiatives.models import Achievement, Department, Initiative
+from initiatives.models import Department, Initiative
 from plan.models import ColumnKind, Goal
-from reviews.models import EntryState, Progress, StatusEntry
+from reviews import scales
+from reviews.models import EntryState, StatusEntry
 
 YES_NO = [("1", _("該当")), ("0", _("該当しない"))]
 FILTERABLE = (ColumnKind.MARK, ColumnKind.CHOICE, ColumnKind.MULTI_CHOICE)
@@ -38,18 +39,11 @@ class WorklistFilter(django_filters.FilterSet):
         empty_label=_("すべて"),
         null_label=_("（未設定）"),
     )
+    # The words are the plan's (its rating scales): set per cycle in __init__.
     achievement = django_filters.ChoiceFilter(
-        label=_("達成状況"),
-        choices=[*Achievement.choices, (BLANK, _("未入力"))],
-        empty_label=_("すべて"),
-        method="filter_word",
+        label=_("達成状況"), empty_label=_("すべて"), method="filter_word"
     )
-    progress = django_filters.ChoiceFilter(
-        label=_("進捗"),
-        choices=[*Progress.choices, (BLANK, _("未入力"))],
-        empty_label=_("すべて"),
-        method="filter_word",
-    )
+    progress = django_filters.ChoiceFilter(label=_("進捗"), empty_label=_("すべて"), method="filter_word")
     state = django_filters.ChoiceFilter(
         label=_("入力状況"), choices=EntryState.choices, empty_label=_("すべて")
     )
@@ -62,6 +56,10 @@ class WorklistFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.filters["goal"].queryset = Goal.objects.filter(plan=cycle.plan).select_related("plan")
         self.filters["goal"].field.label_from_instance = lambda g: f"（{g.numeral}）{g.title}"
+        for name in ("achievement", "progress"):
+            words = scales.words(cycle.plan, name)
+            self.filters[name].label = scales.name(cycle.plan, name)
+            self.filters[name].extra["choices"] = [*((w, w) for w in words), (BLANK, _("未入力"))]
         # One filter per mark and choice column of the plan, named by its key, after 担当課.
         self.plan_columns = filterable_columns(cycle.plan)
         added = [(c.key, column_filter(c)) for c in self.plan_columns]

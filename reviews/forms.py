@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from plan.eras import fiscal_year_label
 from plan.fields import LimitedTextFormField
 from plan.models import Plan
+from reviews import scales
 from reviews.models import ReviewCycle, StatusEntry
 
 
@@ -53,10 +54,21 @@ class StatusEntryForm(forms.ModelForm):
             "progress": _("空欄のまま保存すると、計画上の段階と実施状況から提案した値になります。"),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, plan, proposals=None, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["based_on_version"] = self.instance.version
+        # The ratings offer the words of the plan's scales, under the plan's names for them.
+        proposals = proposals or {}
+        for name in scales.RATED_FIELDS:
+            field = forms.ChoiceField(
+                label=scales.name(plan, name),
+                choices=[("", "---------"), *((w, w) for w in scales.words(plan, name))],
+                required=False,
+                help_text=self.fields[name].help_text or scales.proposal_help(plan.scale(name)),
+            )
+            field.proposal = proposals.get(name, "")
+            self.fields[name] = field
 
     def cleaned_values(self):
         return {name: self.cleaned_data[name] for name in StatusEntry.EDITABLE_FIELDS}

@@ -81,6 +81,7 @@ def initiative_data(initiative, user):
                     entry.cycle,
                     entry,
                     initiative,
+                    plan,
                 ),
                 "actions": terms.mark(entry.actions),
                 "history": entry_history(entry, records[entry.pk]),
@@ -110,6 +111,7 @@ def initiative_data(initiative, user):
                 by_year[year].cycle if year in by_year else None,
                 by_year.get(year),
                 initiative,
+                plan,
             )
             for year in plan.fiscal_years
         ],

@@ -11,7 +11,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from initiatives.models import Achievement, Direction, Initiative, RoadmapCell, Stage
+from initiatives.models import Initiative, RoadmapCell, Stage
 from plan.eras import fiscal_year_label
 from plan.fields import LimitedTextField
 from plan.models import Plan
@@ -47,41 +47,6 @@ class StageReached(models.TextChoices):
 
 
 PLANNED_RANK = {Stage.STUDY: 1, Stage.IMPLEMENT: 2}
-
-
-class Progress(models.TextChoices):
-    """進捗: the stage reached against the roadmap (wording after 浜松市's DX plan KPI report)."""
-
-    AHEAD = "計画より進んでいる", _("計画より進んでいる")
-    ON_PLAN = "計画どおり", _("計画どおり")
-    BEHIND = "計画より遅れている", _("計画より遅れている")
-    NOT_ASSESSABLE = "評価できない", _("評価できない")
-
-    @classmethod
-    def fill_in(cls, values, planned_stage):
-        """Put the proposed word into an entry's values where progress was left empty; True if it did."""
-        if values["progress"]:
-            return False
-        proposed = cls.propose(planned_stage, values["stage_reached"])
-        values["progress"] = proposed.value if proposed else ""
-        return proposed is not None
-
-    @classmethod
-    def propose(cls, planned_stage, stage_reached):
-        """The progress word that planned vs reached suggests; staff may override it."""
-        if not stage_reached:
-            return None
-        if not planned_stage:  # the roadmap plans nothing this year
-            return cls.NOT_ASSESSABLE
-        reached = StageReached(stage_reached).rank
-        if reached is None:  # 中止
-            return cls.NOT_ASSESSABLE
-        planned = PLANNED_RANK[planned_stage]
-        # 完了 of a 実施 year is what the plan asked for; 完了 during 検討 is ahead of it.
-        reached = min(reached, 2) if planned == 2 else reached
-        if reached > planned:
-            return cls.AHEAD
-        return cls.ON_PLAN if reached == planned else cls.BEHIND
 
 
 class EntryState(models.TextChoices):
@@ -308,11 +273,13 @@ class StatusEntry(models.Model):
         Initiative, verbose_name=_("個別計画"), on_delete=models.PROTECT, related_name="status_entries"
     )
     stage_reached = models.CharField(_("実施状況"), max_length=10, choices=StageReached.choices, blank=True)
-    progress = models.CharField(_("進捗"), max_length=20, choices=Progress.choices, blank=True)
-    achievement = models.CharField(_("達成状況"), max_length=10, choices=Achievement.choices, blank=True)
+    # 進捗, 達成状況 and 今後の方向性 hold words of the plan's rating scales (plan.RatingScale), checked where
+    # they come in (reviews.scales): the words are the plan's, not the code's.
+    progress = models.CharField(_("進捗"), max_length=20, blank=True)
+    achievement = models.CharField(_("達成状況"), max_length=20, blank=True)
     actions = LimitedTextField(_("取組内容"), blank=True)
     issues = LimitedTextField(_("課題"), blank=True)
-    direction = models.CharField(_("今後の方向性"), max_length=10, choices=Direction.choices, blank=True)
+    direction = models.CharField(_("今後の方向性"), max_length=20, blank=True)
     kpi_name = models.CharField(_("指標（KPI）"), max_length=200, blank=True)
     kpi_unit = models.CharField(_("単位"), max_length=20, blank=True)
     kpi_target = models.DecimalField(_("目標値"), max_digits=14, decimal_places=2, null=True, blank=True)
@@ -345,15 +312,6 @@ class StatusEntry(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(stage_reached__in=["", *StageReached.values]), name="statusentry_stage_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(progress__in=["", *Progress.values]), name="statusentry_progress_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(achievement__in=["", *Achievement.values]), name="statusentry_achievement_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(direction__in=["", *Direction.values]), name="statusentry_direction_valid"
             ),
         ]
 

@@ -14,7 +14,7 @@ from simple_history.utils import bulk_create_with_history
 
 from audit.models import AuditKind
 from audit.trail import record
-from initiatives.models import Direction, Evaluation, Initiative
+from initiatives.models import Evaluation, Initiative
 from plan.definitions import copy_definition
 from plan.eras import fiscal_year_label
 from plan.models import Plan
@@ -105,7 +105,9 @@ def start_next_plan(plan, user):
                 _("ほかの人が同時に次の計画を作成しました。画面を開き直してください。")
             ) from None
         copy_definition(plan, draft)
-        origins = [e.initiative for e in evaluations if Direction(e.direction).carries_on]
+        # The words of the plan's 今後の方向性 scale that carry an initiative on (継続, 拡充 in the fifth plan's).
+        direction = plan.scale("direction")
+        origins = [e.initiative for e in evaluations if direction and direction.carries_on(e.direction)]
         created = bulk_create_with_history(
             [
                 Initiative(

@@ -18,7 +18,6 @@ from openpyxl.utils import get_column_letter
 from initiatives.open_data import open_data_csv
 from plan.models import CitySettings
 from reviews import reports
-from reviews.models import Progress
 from workbooks import (
     CENTER,
     HEADER_FILL,
@@ -31,9 +30,6 @@ from workbooks import (
 
 logger = logging.getLogger(__name__)
 
-# The report's summary counts progress by its stored word; the late column shows this one's.
-BEHIND = Progress.BEHIND.value
-
 REPORT_CSS = settings.BASE_DIR / "static" / "css" / "report.css"
 
 # (header, width in characters, key of a report row); the report is a city document, so its words are Japanese.
@@ -43,8 +39,8 @@ TABLE_COLUMNS = [
     ("計画内容", 44, "description"),
     (None, 10, "planned_stage"),  # 令和N年度の計画
     ("取組内容", 52, "actions"),
-    ("達成状況", 10, "achievement"),
-    ("今後の方向性", 11, "direction"),
+    (None, 10, "achievement"),  # the names of the ratings are the report's (report["ratings"])
+    (None, 11, "direction"),
     ("担当課", 16, "department"),
 ]
 
@@ -77,7 +73,6 @@ def report_html(report):
     """A standalone HTML document: the form staff carry to the city website's CMS, and the PDF's source."""
     context = {
         "report": report,
-        "behind": BEHIND,
         "report_css": REPORT_CSS.read_text(encoding="utf-8"),
         "city": CitySettings.current(),
     }
@@ -128,9 +123,9 @@ def report_xlsx(report):
     title.font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(TABLE_COLUMNS))
     header_row = 3
-    for col, (header, width, _key) in enumerate(TABLE_COLUMNS, start=1):
+    for col, (header, width, key) in enumerate(TABLE_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = width
-        cell = write_cell(sheet, header_row, col, header or f"{report['fiscal_year_label']}の計画", CENTER)
+        cell = write_cell(sheet, header_row, col, header or _column_header(report, key), CENTER)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
     for offset, row in enumerate(report["rows"], start=1):
@@ -149,6 +144,18 @@ def report_xlsx(report):
 CENTERED = {"number", "planned_stage", "achievement", "direction"}
 
 
+def _column_header(report, key):
+    if key == "planned_stage":
+        return f"{report['fiscal_year_label']}の計画"
+    return reports.ratings_of(report)[key]
+
+
+def progress_caption(report):
+    """年次計画に対する進捗: the progress rating, said to be against the roadmap where its words compare with it."""
+    name = reports.ratings_of(report)["progress"]
+    return f"年次計画に対する{name}" if reports.behind_of(report) else name
+
+
 def _summary_sheet(sheet, report):
     summary = report["summary"]
     sheet.column_dimensions["A"].width = 40
@@ -158,9 +165,9 @@ def _summary_sheet(sheet, report):
     sheet.cell(row=row, column=1, value=report["title"]).font = Font(bold=True, size=12)
     row += 2
     for caption, counts in (
-        ("達成状況", summary["achievement"]),
-        ("年次計画に対する進捗", summary["progress"]),
-        ("今後の方向性", summary["direction"]),
+        (reports.ratings_of(report)["achievement"], summary["achievement"]),
+        (progress_caption(report), summary["progress"]),
+        (reports.ratings_of(report)["direction"], summary["direction"]),
         ("入力状況", summary["state"]),
     ):
         for col, text in enumerate((caption, "件数", "割合（%）"), start=1):

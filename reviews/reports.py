@@ -9,16 +9,22 @@ from collections import Counter
 
 from django.db.models import Prefetch
 
-from initiatives.models import Achievement, Direction, Evaluation, Initiative, RoadmapCell
+from initiatives.models import Evaluation, Initiative, RoadmapCell
 from plan.eras import fiscal_year_label, wareki
 from plan.models import CitySettings, ColumnKind, Goal, Plan
-from reviews.models import EntryState, Progress, StatusEntry
+from reviews import scales
+from reviews.models import EntryState, StatusEntry
 
 
 def _counts(values, words):
-    """Count per word, in the words' own order, with each word's share of all rows."""
+    """Count per word, in the words' own order, with each word's share of all rows.
+
+    A recorded word the list no longer has (a scale's word renamed after the survey) is counted after the
+    others, so that the counts always add up to the rows.
+    """
     counter = Counter(values)
     total = len(values)
+    words = [*words, *(v for v in dict.fromkeys(values) if v and v not in words)]
     rows = [
         {"word": word, "count": counter.get(word, 0), "share": _share(counter.get(word, 0), total)}
         for word in words
@@ -27,6 +33,20 @@ def _counts(values, words):
     if blank:
         rows.append({"word": "", "count": blank, "share": _share(blank, total)})
     return rows
+
+
+# A report made before the plans named their ratings (a snapshot of a database that has not yet run
+# reviews.0006, which writes these into it) printed these names and counted this progress word as late.
+RATINGS_BEFORE_SCALES = {"progress": "進捗", "achievement": "達成状況", "direction": "今後の方向性"}
+BEHIND_BEFORE_SCALES = "計画より遅れている"
+
+
+def ratings_of(report):
+    return report.get("ratings") or RATINGS_BEFORE_SCALES
+
+
+def behind_of(report):
+    return report.get("behind", BEHIND_BEFORE_SCALES)
 
 
 def _share(count, total):
@@ -87,8 +107,12 @@ def cycle_report(cycle):
             "comment": cycle.headquarters_comment,
         },
         "goals": [{"code": g.code, "numeral": g.numeral, "title": g.title} for g in goals],
+        # The names of the ratings as the plan prints them (a snapshot keeps them as published).
+        "ratings": {field: scales.printed_name(cycle.plan, field) for field in scales.RATED_FIELDS},
+        # The progress word that counts an initiative as late ("" if the plan's progress scale has none).
+        "behind": scales.behind_word(cycle.plan),
         "rows": rows,
-        "summary": summarize(rows, goals, groups),
+        "summary": summarize(rows, cycle.plan, goals, groups),
     }
 
 
@@ -124,21 +148,24 @@ def in_group(row, group):
     return value == group["word"] or (isinstance(value, list) and group["word"] in value)
 
 
-def summarize(rows, goals, groups=()):
-    """Counts per word on each axis, the late initiatives, and breakdowns by goal and by each flag group."""
+def summarize(rows, plan, goals, groups=()):
+    """Counts per word of the plan's scales on each axis, the late initiatives, and breakdowns by goal and by
+    each flag group."""
+    achievement, progress, direction = (scales.words(plan, f) for f in scales.RATED_FIELDS_IN_REPORT)
+    behind = scales.behind_word(plan)
 
     def breakdown(selected):
         return {
             "count": len(selected),
-            "achievement": _counts([r["achievement"] for r in selected], Achievement.values),
-            "progress": _counts([r["progress"] for r in selected], Progress.values),
+            "achievement": _counts([r["achievement"] for r in selected], achievement),
+            "progress": _counts([r["progress"] for r in selected], progress),
         }
 
     return {
         "total": len(rows),
-        "achievement": _counts([r["achievement"] for r in rows], Achievement.values),
-        "progress": _counts([r["progress"] for r in rows], Progress.values),
-        "direction": _counts([r["direction"] for r in rows], Direction.values),
+        "achievement": _counts([r["achievement"] for r in rows], achievement),
+        "progress": _counts([r["progress"] for r in rows], progress),
+        "direction": _counts([r["direction"] for r in rows], direction),
         "state": _counts([r["state"] for r in rows], EntryState.values),
         "late": [
             {
@@ -148,7 +175,7 @@ def summarize(rows, goals, groups=()):
                 "stage_reached": r["stage_reached"],
             }
             for r in rows
-            if r["progress"] == Progress.BEHIND
+            if behind and r["progress"] == behind
         ],
         "by_goal": [
             {
@@ -195,8 +222,8 @@ def final_table(plan):
             "内容",
             "取組目標",
             f"{wareki(year)}までの取組内容",
-            "達成状況",
-            "今後の方向性",
+            scales.printed_name(plan, "achievement"),
+            scales.printed_name(plan, "direction"),
         ],
         "rows": rows,
     }

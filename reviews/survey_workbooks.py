@@ -13,7 +13,7 @@ stored one is stale: it is shown, never applied, so a late workbook cannot silen
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 from django.db import models, transaction
@@ -29,8 +29,9 @@ from openpyxl.worksheet.protection import SheetProtection
 from audit.models import AuditKind
 from audit.trail import record
 from plan.eras import fiscal_year_label, wareki
+from reviews import scales
 from reviews.entries import changes_between, save_entry
-from reviews.models import Progress, StatusEntry
+from reviews.models import StatusEntry
 from workbooks import (
     CANNOT_OPEN,
     CENTER,
@@ -89,14 +90,39 @@ def _field(name):
     return StatusEntry._meta.get_field(name)
 
 
-CHOICE_FIELDS = [n for n in StatusEntry.EDITABLE_FIELDS if _field(n).choices]
+# 実施状況 offers the application's words; the ratings offer the words of the plan's scales.
+CHOICE_FIELDS = ["stage_reached", *scales.RATED_FIELDS]
 NUMBER_FIELDS = [n for n in StatusEntry.EDITABLE_FIELDS if isinstance(_field(n), models.DecimalField)]
 TEXT_FIELDS = [n for n in StatusEntry.EDITABLE_FIELDS if n not in CHOICE_FIELDS + NUMBER_FIELDS]
 
 
-def allowed_words(name):
-    """The words a drop-down cell offers: the values of the field's choices class, in its order."""
+def allowed_words(name, plan):
+    """The words a drop-down cell offers, in order."""
+    if name in scales.RATED_FIELDS:
+        return scales.words(plan, name)
     return [value for value, _label in _field(name).choices]
+
+
+def columns_for(plan):
+    """The workbook's columns, the ratings headed with the plan's names for them (as its documents print)."""
+    return [
+        replace(c, header=scales.printed_name(plan, c.name)) if c.name in scales.RATED_FIELDS else c
+        for c in COLUMNS
+    ]
+
+
+def _note(plan):
+    chosen = "・".join(["実施状況", *(scales.printed_name(plan, f) for f in scales.RATED_FIELDS)])
+    note = f"灰色の列は変更できません。{chosen}は一覧から選んでください。"
+    for rated in scales.RATED_FIELDS:
+        scale = plan.scale(rated)
+        if scale is None:
+            continue
+        if any(w.min_rate is not None for w in scale.words_in_order):
+            note += f"{scale.name}を空欄にすると、指標（KPI）の達成率から提案した値になります。"
+        elif any(w.meaning for w in scale.words_in_order):
+            note += f"{scale.name}を空欄にすると、計画上の段階と実施状況から提案した値になります。"
+    return note
 
 
 LOCKED_FILL = PatternFill("solid", fgColor="E7E6E6")
@@ -116,7 +142,9 @@ def write_survey_workbook(cycle, department, entries):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SURVEY_SHEET
-    visible = len(COLUMNS) - 1  # 版 is last and hidden
+    plan = cycle.plan
+    columns = columns_for(plan)
+    visible = len(columns) - 1  # 版 is last and hidden
     title = sheet.cell(row=1, column=1)
     set_text(title, f"達成状況調査 {fiscal_year_label(cycle.fiscal_year)} — {department.name}")
     title.font = Font(bold=True, size=14)
@@ -126,19 +154,18 @@ def write_survey_workbook(cycle, department, entries):
     note = sheet.cell(
         row=2,
         column=4,
-        value="灰色の列は変更できません。実施状況・進捗・達成状況・今後の方向性は一覧から選んでください。"
-        "進捗を空欄にすると、計画上の段階と実施状況から提案した値になります。",
+        value=_note(plan),
     )
     note.alignment = WRAP
     sheet.merge_cells(start_row=2, start_column=4, end_row=2, end_column=visible)
     sheet.row_dimensions[2].height = 30
 
-    for col, column in enumerate(COLUMNS, start=1):
+    for col, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = column.width
         cell = write_cell(sheet, HEADER_ROW, col, column.header, CENTER)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
-    sheet.column_dimensions[get_column_letter(len(COLUMNS))].hidden = True
+    sheet.column_dimensions[get_column_letter(len(columns))].hidden = True
 
     first = HEADER_ROW + 1
     for row, entry in enumerate(entries, start=first):
@@ -149,7 +176,7 @@ def write_survey_workbook(cycle, department, entries):
             "version": entry.version,
             **{name: getattr(entry, name) for name in StatusEntry.EDITABLE_FIELDS},
         }
-        for col, column in enumerate(COLUMNS, start=1):
+        for col, column in enumerate(columns, start=1):
             centered = column.name in ("number", "planned_stage", *CHOICE_FIELDS)
             value = values[column.name]
             cell = write_cell(sheet, row, col, None if value == "" else value, CENTER if centered else WRAP)
@@ -163,7 +190,9 @@ def write_survey_workbook(cycle, department, entries):
     if entries:
         for name in CHOICE_FIELDS:
             letter = get_column_letter(_column_index(name) + 1)
-            words = allowed_words(name)
+            words = allowed_words(name, plan)
+            if not words:
+                continue
             # An inline list: no word contains a comma, and all of them together stay far below Excel's 255.
             validation = DataValidation(
                 type="list",
@@ -222,7 +251,7 @@ class SurveyRow:
     entry: StatusEntry  # as stored now
     version: int  # 版 in the file: the entry's version when the workbook was made
     values: dict  # the editable fields as the file has them
-    proposed_progress: bool = False
+    proposed: str = ""  # the names of the ratings left empty that got the proposed word
     status: str = RowStatus.UNCHANGED
     changes: list = field(default_factory=list)  # stored -> file, for CHANGED and STALE rows
 
@@ -254,7 +283,7 @@ def read_survey_workbook(data, cycle, department):
     finally:
         workbook.close()
     _check_identity(info, cycle, department)
-    header_row, columns = _find_header(rows)
+    header_row, columns = _find_header(rows, columns_for(cycle.plan))
     result = _read_rows(rows, header_row, columns, cycle, department)
     _classify(result)
     return result
@@ -319,14 +348,14 @@ def _check_identity(info, cycle, department):
         )
 
 
-def _find_header(rows):
+def _find_header(rows, layout):
     for index, values in enumerate(rows[:HEADER_SEARCH_ROWS]):
         found = {compact(v): col for col, v in enumerate(values) if compact(v)}
         if "項番" not in found:
             continue
-        columns = {c.name: found[compact(c.header)] for c in COLUMNS if compact(c.header) in found}
+        columns = {c.name: found[compact(c.header)] for c in layout if compact(c.header) in found}
         missing = [
-            c.header for c in COLUMNS if c.name not in columns and c.name not in ("name", "planned_stage")
+            c.header for c in layout if c.name not in columns and c.name not in ("name", "planned_stage")
         ]
         if missing:
             raise UnreadableWorkbook(
@@ -349,7 +378,7 @@ def _where(row, col, header):
 
 def _read_rows(rows, header_row, columns, cycle, department):
     entries = {e.initiative.number: e for e in StatusEntry.objects.for_worklist(cycle)}
-    headers = {c.name: c.header for c in COLUMNS}
+    headers = {c.name: c.header for c in columns_for(cycle.plan)}
     width = max(columns.values()) + 1
     errors, result, seen = [], [], {}
     for row_no, line in enumerate(rows[header_row:], start=header_row + 1):
@@ -412,12 +441,13 @@ def _read_rows(rows, header_row, columns, cycle, department):
             )
         values = {}
         for name in StatusEntry.EDITABLE_FIELDS:
-            values[name] = _read_value(name, cells[name], where(name), row_errors)
+            values[name] = _read_value(name, cells[name], where(name), row_errors, cycle.plan)
         errors += row_errors
         if row_errors:
             continue
         survey_row = SurveyRow(row=row_no, entry=entry, version=version, values=values)
-        survey_row.proposed_progress = Progress.fill_in(values, entry.planned_stage)
+        proposed = scales.fill_in(cycle.plan, values, entry.planned_stage)
+        survey_row.proposed = "・".join(headers[name] for name in proposed)
         survey_row.values = _as_stored(values, entry)
         result.append(survey_row)
     if errors:
@@ -425,11 +455,11 @@ def _read_rows(rows, header_row, columns, cycle, department):
     return result
 
 
-def _read_value(name, value, where, errors):
+def _read_value(name, value, where, errors, plan):
     model_field = _field(name)
     if name in CHOICE_FIELDS:
         word = compact(value)
-        allowed = allowed_words(name)
+        allowed = allowed_words(name, plan)
         if word and word not in allowed:
             errors.append(
                 _("%(where)s: 「%(value)s」は使えません。%(allowed)sのいずれかを選んでください。")

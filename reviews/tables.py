@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from initiatives.models import Stage
+from reviews import scales
 from reviews.models import StatusEntry
 
 
@@ -47,6 +48,10 @@ class WorklistTable(tables.Table):
         self.cycle = cycle
         self.next_url = next_url
         super().__init__(*args, **kwargs)
+        # The ratings under the plan's names for them (each table has its own copy of the columns).
+        for name, label in scales.names(cycle.plan).items():
+            if name in self.columns.names():
+                self.columns[name].column.verbose_name = label
 
     def render_name(self, record):
         url = reverse("reviews:entry", args=[self.cycle.pk, record.initiative.number])
@@ -73,12 +78,6 @@ class WorklistTable(tables.Table):
 
     def render_stage_reached(self, record):
         return record.get_stage_reached_display()
-
-    def render_progress(self, record):
-        return record.get_progress_display()
-
-    def render_achievement(self, record):
-        return record.get_achievement_display()
 
     def render_updated(self, record):
         if not record.updated_at:

@@ -15,11 +15,11 @@ def test_an_administrator_copies_the_fifth_plans_columns_drops_one_and_adds_sdgs
     page.goto(site + f"/admin/login/?next=/admin/plan/plan/{sixth.pk}/change/")
     log_in(page, "admin", dev_accounts["admin"])
 
-    page.get_by_role("link", name="雛形やほかの計画から列を写す").click()
+    page.get_by_role("link", name="雛形やほかの計画から列と評価の尺度を写す").click()
     expect(page.get_by_text("まだ列がありません。")).to_be_visible()
     page.get_by_label("写す元").select_option(label="第五次東大和市情報化推進計画")
     shot(page, "admin-plan-definition")
-    page.get_by_role("button", name="列を写す").click()
+    page.get_by_role("button", name="列と尺度を写す").click()
     expect(page.get_by_text("列を追加しました: 第五次基本計画、官民データ活用、自治体DX")).to_be_visible()
 
     # 自治体DX is not a column of the sixth plan: the inline row's delete box, then save.
@@ -28,9 +28,9 @@ def test_an_administrator_copies_the_fifth_plans_columns_drops_one_and_adds_sdgs
     page.get_by_role("button", name="保存して編集を続ける").click()
     expect(page.locator(".messagelist")).to_contain_text("変更しました")
 
-    page.get_by_role("link", name="雛形やほかの計画から列を写す").click()
+    page.get_by_role("link", name="雛形やほかの計画から列と評価の尺度を写す").click()
     page.get_by_label("写す元").select_option(label="群馬県型（施策と SDGs）")
-    page.get_by_role("button", name="列を写す").click()
+    page.get_by_role("button", name="列と尺度を写す").click()
     expect(page.get_by_text("列を追加しました: 施策、SDGs")).to_be_visible()
     shot(page, "admin-plan-columns")
 
@@ -44,7 +44,7 @@ def test_an_administrator_copies_the_fifth_plans_columns_drops_one_and_adds_sdgs
     assert Plan.objects.get(ordinal=5).columns.filter(key="municipal_dx").exists()
 
     page.set_viewport_size({"width": 390, "height": 844})
-    page.get_by_role("link", name="雛形やほかの計画から列を写す").click()
+    page.get_by_role("link", name="雛形やほかの計画から列と評価の尺度を写す").click()
     expect(page.get_by_text("SDGs（複数選択、sdgs）")).to_be_visible()
     shot(page, "admin-plan-definition-phone")
 

@@ -293,8 +293,9 @@ def test_the_dashboard_needs_the_same_queries_however_many_initiatives_and_cycle
 ):
     # session, user, the user's groups (roles), the cycle with its plan; the plan's initiatives with their
     # department, their goals, their roadmap; the plan's goals; the plan's cycles; every entry of those cycles.
-    # … the plan's own columns with their choices, which the breakdowns follow; the city's names (page header).
-    expected = 13
+    # … the plan's own columns with their choices, which the breakdowns follow; the city's names (page header);
+    # the plan's rating scales with their words, which the counts follow.
+    expected = 15
     with django_assert_num_queries(expected):
         response = committee_client.get(survey["url"])
     assert response.status_code == 200

@@ -153,7 +153,7 @@ def test_the_form_shows_the_planned_stage_from_the_roadmap_and_the_proposal(clie
     response = client.get(entry_url(cycle, 2))
     planned = re.search(r'<dd class="planned-stage">(.*?)</dd>', response.content.decode()).group(1)
     assert planned == "検討（前年度から継続）"
-    assert response.context["proposed_progress"] is None
+    assert response.context["form"]["progress"].field.proposal == ""  # nothing reached yet, nothing proposed
     client.post(entry_url(cycle, 2), form_data(entry_of(cycle, 2), stage_reached="未着手", progress=ON_PLAN))
     response = client.get(entry_url(cycle, 2))
     assert f"提案: {BEHIND}" in response.content.decode()
@@ -409,12 +409,12 @@ def worklist(plan5, admin, staff):
             "initiative__number", "stage"
         )
     )
-    from reviews.models import Progress
+    from reviews import scales
 
     for number, values in rows.items():
         entry = entry_of(cycle, number)
         if "stage_reached" in values:
-            values["progress"] = Progress.propose(planned.get(number), values["stage_reached"])
+            values["progress"] = scales.propose(plan5.scale("progress"), values, planned.get(number))
         save_entry(entry, values, staff if number % 2 else admin, based_on_version=0)
     return {
         "cycle": cycle,
@@ -613,8 +613,9 @@ def test_the_worklist_needs_the_same_queries_however_many_initiatives(
     # updated_by and the planned stage as a subquery, the goal choices, the department choices,
     # the cycle's events with their users, the departments whose survey workbooks the user may use (with
     # their initiative counts), the plan's own columns and their choices (the filters per column).
-    # And the city's names (its committees' names label the cycle's dates).
-    expected = 13 if role == "staff" else 14
+    # And the city's names (its committees' names label the cycle's dates); the plan's rating scales and
+    # their words (the filters' words and the columns' names).
+    expected = 15 if role == "staff" else 16
     with django_assert_num_queries(expected):
         response = client.get(url)
     rows_before = len(response.context["table"].rows)

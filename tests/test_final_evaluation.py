@@ -16,7 +16,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from initiatives.models import Direction, Evaluation, Initiative, RoadmapCell
+from initiatives.models import Evaluation, Initiative, RoadmapCell
 from plan.models import Plan
 from reviews.cycles import take_step
 from reviews.entries import save_entry
@@ -320,8 +320,10 @@ def test_formula_like_text_stays_text_in_the_final_table_workbook(client, plan4,
 # --- Starting the next plan -------------------------------------------------------------------------------
 
 
-def test_continue_and_expand_carry_on_and_the_other_directions_do_not():
-    assert [d for d in Direction if d.carries_on] == [Direction.CONTINUE, Direction.EXPAND]
+def test_continue_and_expand_carry_on_and_the_other_directions_do_not(plan5):
+    direction = plan5.scale("direction")
+    assert direction.values == ["継続", "拡充", "見直し", "取組終了"]
+    assert [w for w in direction.values if direction.carries_on(w)] == ["継続", "拡充"]
 
 
 @pytest.mark.parametrize(
@@ -360,7 +362,7 @@ def test_an_administrator_starts_the_next_plan_with_what_continues_or_expands(
     carried = [
         n
         for n in plan5.initiatives.order_by("number").values_list("number", flat=True)
-        if Direction(result_of(n)["direction"]).carries_on
+        if result_of(n)["direction"] in ("継続", "拡充")
     ]
     assert carried  # the made-up results carry some on and end others
     assert len(carried) < plan5.initiatives.count()
@@ -550,11 +552,12 @@ def test_the_final_table_page_needs_the_same_queries_however_many_initiatives(
     url = reverse("reviews:final_table", args=[5])
     # session, user, roles; the plan; initiatives, roadmap, evaluations of the last year (final_table); the
     # successor; the last year's cycle; initiatives, their carried-from and carried-into (the lineage).
-    with django_assert_num_queries(13):  # … and the city's names
+    # … the city's names; the plan's rating scales with their words (the names of the columns, what carries on).
+    with django_assert_num_queries(15):
         client.get(url)
     for number in range(100, 140):
         Initiative.objects.create(plan=plan5, number=number, name=f"追加 {number}")
-    with django_assert_num_queries(13):  # … and the city's names
+    with django_assert_num_queries(15):
         client.get(url)
 
 

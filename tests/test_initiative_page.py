@@ -217,7 +217,9 @@ def test_the_page_needs_the_same_queries_however_many_initiatives_and_cycles(
     # references (for the 第五次基本計画 heading), goals, roadmap, evaluations, the earlier plans' items it
     # continues and their evaluations, the later plans' items that continue it; its entries with their cycles
     # and editors; all their history records in one query; the glossary.
-    expected = 16  # … the plan's own columns, shown as the initiative's facts; the city's names (page header)
+    # … the plan's own columns, shown as the initiative's facts; the city's names (page header); the plan's
+    # rating scales with their words (the names of the ratings, which words say late).
+    expected = 18
     with django_assert_num_queries(expected):
         assert committee_client.get(url).status_code == 200
 

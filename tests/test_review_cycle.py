@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from initiatives.models import Initiative, RoadmapCell
+from reviews import scales
 from reviews.cycles import start_cycle, take_step
 from reviews.models import (
     CycleEvent,
     CycleState,
     EntryState,
-    Progress,
     ReviewCycle,
     StatusEntry,
     TransitionError,
@@ -373,15 +373,13 @@ PROPOSALS = {
     ("planned", "reached", "word"),
     [pytest.param(p, r, w, id=f"{p or '-'}-{r}") for (p, r), w in PROPOSALS.items()],
 )
-def test_progress_proposed_from_planned_and_reached(planned, reached, word):
-    proposed = Progress.propose(planned, reached)
-    assert proposed == word
-    assert isinstance(proposed, Progress)
+def test_progress_proposed_from_planned_and_reached(plan5, planned, reached, word):
+    assert scales.propose(plan5.scale("progress"), {"stage_reached": reached}, planned) == word
 
 
 @pytest.mark.parametrize("planned", ["検討", "実施", "", None])
-def test_no_progress_is_proposed_before_a_stage_is_reached(planned):
-    assert Progress.propose(planned, "") is None
+def test_no_progress_is_proposed_before_a_stage_is_reached(plan5, planned):
+    assert scales.propose(plan5.scale("progress"), {"stage_reached": ""}, planned) == ""
 
 
 def test_the_proposals_cover_every_stage_reached():

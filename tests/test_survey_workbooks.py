@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils.timezone import localtime
 from openpyxl import load_workbook
 
-from initiatives.models import Achievement, Department, Direction, Initiative
+from initiatives.models import Department, Initiative
 from reviews import survey_workbooks as workbooks
 from reviews.cycles import start_cycle, take_step
 from reviews.entries import save_entry
-from reviews.models import Progress, StageReached, StatusEntry
+from reviews.models import StageReached, StatusEntry
 from reviews.roles import Role
 from tests.test_plan_import import billion_laughs, rewrite_zip, xml_part
 from workbooks import XLSX_CONTENT_TYPE
@@ -203,9 +203,9 @@ def test_the_status_columns_offer_the_citys_words_as_drop_down_lists(staff_clien
 
     for letter, words in [
         ("D", StageReached.values),
-        ("E", Progress.values),
-        ("F", Achievement.values),
-        ("I", Direction.values),
+        ("E", ["計画より進んでいる", "計画どおり", "計画より遅れている", "評価できない"]),
+        ("F", ["達成", "一部達成", "未達成"]),
+        ("I", ["継続", "拡充", "見直し", "取組終了"]),
     ]:
         validation = validations[f"{letter}4:{letter}6"]
         assert validation.type == "list"
@@ -657,7 +657,8 @@ def test_downloading_takes_the_same_few_queries_however_many_initiatives(
     staff_client, cycle, somu, plan5, django_assert_num_queries
 ):
     Initiative.objects.filter(plan=plan5, number__gt=3).update(department=somu)
-    # session, user, the user's groups, the cycle, the department, the entries with their planned stages
-    with django_assert_num_queries(6):
+    # session, user, the user's groups, the cycle, the department, the entries with their planned stages; the
+    # plan's rating scales with their words (the columns' names and drop-down lists).
+    with django_assert_num_queries(8):
         sheet = sheet_of(download(staff_client, cycle, somu))
     assert sheet.max_row == workbooks.HEADER_ROW + 23

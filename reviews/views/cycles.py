@@ -13,7 +13,7 @@ from django_tables2 import RequestConfig
 from initiatives import staging
 from initiatives.models import RoadmapCell
 from plan.eras import fiscal_year_label
-from reviews import report_files, roles, survey_workbooks
+from reviews import report_files, roles, scales, survey_workbooks
 from reviews.cycles import start_cycle, take_step
 from reviews.entries import EntryLocked, StaleEntry, entry_history, save_entry
 from reviews.evaluations import unrecorded_numbers
@@ -25,7 +25,7 @@ from reviews.forms import (
     SurveyConfirmForm,
     SurveyUploadForm,
 )
-from reviews.models import EntryState, Progress, Publication, ReviewCycle, StatusEntry, TransitionError
+from reviews.models import EntryState, Publication, ReviewCycle, StatusEntry, TransitionError
 from reviews.reports import cycle_report, plans_with_final_table
 from reviews.tables import WorklistTable
 from workbooks import XLSX_CONTENT_TYPE, WorkbookError
@@ -164,7 +164,10 @@ def entry(request, cycle_id, number):
     can_edit = roles.can_edit_entry(request.user, entry)
     planned = RoadmapCell.objects.filter(initiative=entry.initiative, fiscal_year=cycle.fiscal_year).first()
     planned_stage = planned.stage if planned else ""
-    form = StatusEntryForm(instance=entry) if can_edit else None
+    plan = cycle.plan
+    current = {name: getattr(entry, name) for name in StatusEntry.EDITABLE_FIELDS}
+    proposals = scales.proposals(plan, current, planned_stage)
+    form = StatusEntryForm(instance=entry, plan=plan, proposals=proposals) if can_edit else None
     conflict = None
     if request.method == "POST":
         if not entry.cycle.entries_editable and roles.can_record(request.user, entry):
@@ -172,10 +175,12 @@ def entry(request, cycle_id, number):
             messages.error(request, _locked_message(entry.cycle))
             return redirect(_next_url(request, cycle))
         roles.require(request, can_edit, "edit entry")
-        form = StatusEntryForm(request.POST, instance=StatusEntry(pk=entry.pk))
+        form = StatusEntryForm(
+            request.POST, instance=StatusEntry(pk=entry.pk), plan=plan, proposals=proposals
+        )
         if form.is_valid():
             values = form.cleaned_values()
-            Progress.fill_in(values, planned_stage)
+            scales.fill_in(plan, values, planned_stage)
             try:
                 saved, changes = save_entry(
                     entry, values, request.user, form.cleaned_data["based_on_version"]
@@ -188,7 +193,9 @@ def entry(request, cycle_id, number):
                 # Keep what the user typed; the next save is knowingly over the other person's version.
                 data = request.POST.copy()
                 data["based_on_version"] = stale.current.version
-                form = StatusEntryForm(data, instance=StatusEntry(pk=entry.pk))
+                form = StatusEntryForm(
+                    data, instance=StatusEntry(pk=entry.pk), plan=plan, proposals=proposals
+                )
                 form.is_valid()
                 entry = stale.current
             else:
@@ -209,7 +216,7 @@ def entry(request, cycle_id, number):
         "entry": entry,
         "initiative": entry.initiative,
         "planned": planned,
-        "proposed_progress": Progress.propose(planned_stage, entry.stage_reached),
+        "rating_names": scales.names(plan),
         "form": form,
         "conflict": conflict,
         "history": entry_history(entry),
@@ -356,7 +363,6 @@ def report(request, cycle_id):
         "cycle": cycle,
         "report": cycle_report(cycle),
         "publication": publication,
-        "behind": report_files.BEHIND,
     }
     return render(request, "reviews/report.html", context)
 

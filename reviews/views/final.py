@@ -8,8 +8,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from initiatives.models import Achievement, Direction, Stage
-from reviews import report_files, roles
+from initiatives.models import Stage
+from reviews import report_files, roles, scales
 from reviews.models import ReviewCycle
 from reviews.next_plan import NextPlanError, can_start_next_plan, lineage, start_next_plan, successor
 from reviews.reports import final_table, plans_with_final_table
@@ -28,6 +28,11 @@ def _label(choices, value):
     return choices(value).label if value else ""
 
 
+def _carries_on(plan, word):
+    scale = plan.scale("direction")
+    return bool(scale and scale.carries_on(word))
+
+
 @login_required
 @require_GET
 def final_table_page(request, ordinal):
@@ -37,8 +42,8 @@ def final_table_page(request, ordinal):
         {
             **row,
             "target_label": _label(Stage, row["target_stage"]),
-            "achievement_label": _label(Achievement, row["achievement"]),
-            "direction_label": _label(Direction, row["direction"]),
+            "achievement_label": row["achievement"],
+            "direction_label": row["direction"],
         }
         for row in report["rows"]
     ]
@@ -52,7 +57,8 @@ def final_table_page(request, ordinal):
         "successor": successor_plan,
         "lineage": lineage(plan),
         "can_start": roles.is_admin(request.user) and can_start_next_plan(successor_plan, report),
-        "carried_count": sum(1 for r in rows if r["direction"] and Direction(r["direction"]).carries_on),
+        "carried_count": sum(1 for r in rows if _carries_on(plan, r["direction"])),
+        "rating_names": scales.names(plan),
     }
     return render(request, "reviews/final_table.html", context)
 

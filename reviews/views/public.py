@@ -27,7 +27,7 @@ def published_list(request):
 
 def published_report(request, ordinal, year):
     publication = _publication(ordinal, year)
-    context = {"publication": publication, "report": publication.report, "behind": report_files.BEHIND}
+    context = {"publication": publication, "report": publication.report}
     return render(request, "reviews/published_report.html", context)
 
 

@@ -18,6 +18,8 @@ from plan.models import (
     Plan,
     PlanColumn,
     PlanReference,
+    RatingScale,
+    RatingWord,
 )
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -81,6 +83,21 @@ def load_columns(plan, columns):
             )
 
 
+def load_scales(plan, scales):
+    """The rating scales of the plan's survey; a word an administrator added to a scale stays."""
+    for data in scales:
+        scale, _created = RatingScale.objects.update_or_create(
+            plan=plan,
+            role=data["role"],
+            defaults={"name": data["name"], "description": data.get("description", "")},
+        )
+        for position, word in enumerate(data["words"], start=1):
+            word = dict(word)
+            RatingWord.objects.update_or_create(
+                scale=scale, word=word.pop("word"), defaults={"position": position, **word}
+            )
+
+
 def load_plans(items):
     plans = {}
     for item in items:
@@ -101,6 +118,7 @@ def load_plans(items):
         # The document's glossary is the whole glossary: a term it does not have is not the city's.
         plan.glossary.exclude(term__in=[t["term"] for t in item["glossary"]]).delete()
         load_columns(plan, item.get("columns", []))
+        load_scales(plan, item.get("scales", []))
     for path in sorted(FIXTURES.glob("plan-*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         plan = plans[data["plan"]["ordinal"]]

@@ -1,0 +1,128 @@
+"""The survey's ratings (進捗, 達成状況, 今後の方向性) in the words of the entry's plan (plan.RatingScale).
+
+An entry's field of the same name as the scale's role holds the word. What proposes a word is data too: a
+word that means "ahead of / on / behind the roadmap" is proposed from the stage reached, a word with a
+threshold from the KPI's achievement rate.
+"""
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from initiatives.models import Stage
+from plan.models import Meaning, ScaleRole
+from reviews.models import StageReached
+
+# The entry fields that hold a scale's word: each is named as its scale's role.
+RATED_FIELDS = list(ScaleRole.values)
+
+# The order the report's summary counts them in.
+RATED_FIELDS_IN_REPORT = [ScaleRole.ACHIEVEMENT, ScaleRole.PROGRESS, ScaleRole.DIRECTION]
+
+PLANNED_RANK = {Stage.STUDY: 1, Stage.IMPLEMENT: 2}
+
+
+def compare(planned_stage, stage_reached):
+    """How the stage reached stands to the roadmap's stage for the year (a Meaning), or None if unknown."""
+    if not stage_reached:
+        return None
+    if not planned_stage:  # the roadmap plans nothing this year
+        return Meaning.NOT_ASSESSABLE
+    reached = StageReached(stage_reached).rank
+    if reached is None:  # 中止
+        return Meaning.NOT_ASSESSABLE
+    planned = PLANNED_RANK[planned_stage]
+    # 完了 of a 実施 year is what the plan asked for; 完了 during 検討 is ahead of it.
+    reached = min(reached, 2) if planned == 2 else reached
+    if reached > planned:
+        return Meaning.AHEAD
+    return Meaning.ON_PLAN if reached == planned else Meaning.BEHIND
+
+
+def achievement_rate(target, actual):
+    """実績値 ÷ 目標値 in %, or None where there is nothing to divide."""
+    if target in (None, "") or actual in (None, "") or Decimal(target) == 0:
+        return None
+    return Decimal(actual) / Decimal(target) * 100
+
+
+def propose(scale, values, planned_stage):
+    """The word the scale proposes for an entry's values: by the KPI's rate first (a measurement), then by the
+    roadmap; "" if neither says anything."""
+    if scale is None:
+        return ""
+    word = scale.word_for_rate(achievement_rate(values.get("kpi_target"), values.get("kpi_actual")))
+    if not word and scale.role == ScaleRole.PROGRESS:
+        meaning = compare(planned_stage, values.get("stage_reached"))
+        word = scale.word_meaning(meaning) if meaning else ""
+    return word
+
+
+def fill_in(plan, values, planned_stage):
+    """Put the proposed word into each rating the entry's values leave empty; the fields it filled."""
+    filled = []
+    for field in RATED_FIELDS:
+        if values.get(field):
+            continue
+        word = propose(plan.scale(field), values, planned_stage)
+        if word:
+            values[field] = word
+            filled.append(field)
+    return filled
+
+
+def words(plan, field):
+    scale = plan.scale(field)
+    return scale.values if scale else []
+
+
+def name(plan, field):
+    """The rating's name as the plan prints it (見出し of its scale), in the user's language where known."""
+    return plan.rating_names[field]
+
+
+def printed_name(plan, field):
+    """The rating's name as the plan's own documents print it (the survey workbook is in the city's words)."""
+    scale = plan.scale(field)
+    return scale.name if scale else str(ScaleRole(field).label)
+
+
+def unknown_word_message(plan, field, word):
+    """The clerk's message for a word the plan's scale does not have, or None if the word is the scale's."""
+    allowed = words(plan, field)
+    if word in ("", None) or word in allowed:
+        return None
+    return _("「%(word)s」は%(name)sの語ではありません。使える語: %(words)s") % {
+        "word": word,
+        "name": name(plan, field),
+        "words": "、".join(allowed) or _("（この計画には尺度がありません）"),
+    }
+
+
+def proposal_help(scale):
+    """What a clerk is told of an empty rating, where the scale proposes a word."""
+    if scale is not None and any(w.min_rate is not None for w in scale.words_in_order):
+        return _("空欄のまま保存すると、指標（KPI）の達成率から提案した値になります。")
+    return ""
+
+
+def names(plan):
+    """{field: name} of the plan's ratings, for the templates."""
+    return plan.rating_names
+
+
+def proposals(plan, values, planned_stage):
+    """{field: proposed word} for the ratings the scale proposes a word for."""
+    return {field: propose(plan.scale(field), values, planned_stage) for field in RATED_FIELDS}
+
+
+def behind_word(plan):
+    """The progress word that says an initiative is behind the roadmap ("" if the plan's scale has none)."""
+    scale = plan.scale(ScaleRole.PROGRESS)
+    return scale.word_meaning(Meaning.BEHIND) if scale else ""
+
+
+def meaning_of(plan, word):
+    """What a recorded progress word says of the roadmap (a Meaning), "" if nothing."""
+    scale = plan.scale(ScaleRole.PROGRESS)
+    return scale.meaning_of(word) if scale and word else ""
