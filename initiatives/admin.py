@@ -7,7 +7,16 @@ from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from initiatives import admin_import
-from initiatives.models import Department, Evaluation, ImportProfile, Initiative, RoadmapCell
+from initiatives.models import (
+    Department,
+    Evaluation,
+    ImportProfile,
+    Indicator,
+    IndicatorTarget,
+    Initiative,
+    RoadmapCell,
+)
+from plan.eras import fiscal_year_label
 from plan.models import ColumnKind, PlanColumn, is_empty
 
 
@@ -126,6 +135,29 @@ class MarkedColumnFilter(admin.SimpleListFilter):
         return queryset.filter(plan__ordinal=int(ordinal), **{f"column_values__{key}": True})
 
 
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    fields = ["position", "name", "unit", "lower_is_better", "baseline", "baseline_year", "targets_summary"]
+    readonly_fields = ["targets_summary"]
+    extra = 0
+    show_change_link = True  # the targets per fiscal year are edited on the indicator's own page
+
+    @admin.display(description=gettext_lazy("目標値"))
+    def targets_summary(self, indicator):
+        if indicator.pk is None:
+            return "-"
+        return (
+            "、".join(f"{fiscal_year_label(t.fiscal_year)}: {t.target}" for t in indicator.targets.all())
+            or "-"
+        )
+
+
+class IndicatorTargetInline(admin.TabularInline):
+    model = IndicatorTarget
+    fields = ["fiscal_year", "target"]
+    extra = 1
+
+
 @admin.register(Initiative)
 class InitiativeAdmin(SimpleHistoryAdmin):
     form = InitiativeAdminForm
@@ -136,7 +168,7 @@ class InitiativeAdmin(SimpleHistoryAdmin):
     list_select_related = ["plan", "department"]
     ordering = ["plan__ordinal", "number"]
     filter_horizontal = ["goals", "carried_from"]
-    inlines = [RoadmapCellInline, EvaluationInline]
+    inlines = [RoadmapCellInline, EvaluationInline, IndicatorInline]
     change_list_template = "admin/initiatives/initiative/change_list.html"
 
     @admin.display(description=gettext_lazy("計画が定める列の値"))
@@ -187,6 +219,18 @@ class InitiativeAdmin(SimpleHistoryAdmin):
         if db_field.name == "goals":
             kwargs["queryset"] = db_field.related_model.objects.select_related("plan")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "initiative", "unit", "lower_is_better", "baseline", "baseline_year"]
+    list_filter = ["initiative__plan"]
+    list_select_related = ["initiative", "initiative__plan"]
+    search_fields = ["name", "initiative__name"]
+    ordering = ["initiative__plan__ordinal", "initiative__number", "position"]
+    fields = ["initiative", "position", "name", "unit", "lower_is_better", "baseline", "baseline_year"]
+    autocomplete_fields = ["initiative"]
+    inlines = [IndicatorTargetInline]
 
 
 @admin.register(Department)

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch, Q
@@ -213,3 +215,86 @@ class ImportProfile(models.Model):
 
     def __str__(self):
         return str(self.plan)
+
+
+def actual_text(value):
+    """An actual as an entry keeps it: a decimal string with two places, as the survey's numbers always had."""
+    return str(Decimal(value).quantize(Decimal("0.01")))
+
+
+class Indicator(models.Model):
+    """指標（KPI）of an initiative: what is measured, which way is better, where it started, and a target per
+    fiscal year (IndicatorTarget). The actual of each year is entered in that year's survey
+    (reviews.StatusEntry.kpi_actuals), so it has the survey's versions and history."""
+
+    initiative = models.ForeignKey(
+        Initiative, verbose_name=_("個別計画"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    position = models.PositiveSmallIntegerField(_("順番"), default=1)
+    name = models.CharField(_("指標名"), max_length=200)
+    unit = models.CharField(_("単位"), max_length=20, blank=True)
+    lower_is_better = models.BooleanField(
+        _("低いほどよい"),
+        default=False,
+        help_text=_("待ち時間や件数の削減など、値が小さいほど目標に近づく指標"),
+    )
+    baseline = models.DecimalField(_("基準値"), max_digits=14, decimal_places=2, null=True, blank=True)
+    baseline_year = models.PositiveSmallIntegerField(_("基準年度"), null=True, blank=True)
+
+    history = HistoricalRecords(user_model=settings.AUTH_USER_MODEL)
+
+    class Meta:
+        verbose_name = _("指標（KPI）")
+        verbose_name_plural = _("指標（KPI）")
+        ordering = ["initiative", "position", "pk"]
+
+    def __str__(self):
+        return f"{self.initiative}: {self.name}"
+
+    @property
+    def key(self):
+        """The indicator's key in an entry's kpi_actuals."""
+        return str(self.pk)
+
+    def target_for(self, fiscal_year):
+        """The year's target (from the prefetched targets), or None."""
+        return next((t.target for t in self.targets.all() if t.fiscal_year == fiscal_year), None)
+
+    def rate(self, target, actual):
+        """達成率 (%), or None where it cannot be computed.
+
+        With a baseline: the share of the way from the baseline to the target that the actual has come, which
+        reads the same whichever way is better (群馬県's 策定時 → 目標値). Without one: actual ÷ target, or
+        target ÷ actual for an indicator where lower is better.
+        """
+        if target is None or actual is None:
+            return None
+        target, actual = Decimal(target), Decimal(actual)
+        if self.baseline is not None and target != self.baseline:
+            return (actual - self.baseline) / (target - self.baseline) * 100
+        if self.lower_is_better:
+            return target / actual * 100 if actual else None
+        return actual / target * 100 if target else None
+
+
+class IndicatorTarget(models.Model):
+    """目標値 of an indicator for one fiscal year."""
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("指標（KPI）"), on_delete=models.CASCADE, related_name="targets"
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"))
+    target = models.DecimalField(_("目標値"), max_digits=14, decimal_places=2)
+
+    history = HistoricalRecords(user_model=settings.AUTH_USER_MODEL)
+
+    class Meta:
+        verbose_name = _("指標の目標値")
+        verbose_name_plural = _("指標の目標値")
+        ordering = ["indicator", "fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "fiscal_year"], name="indicatortarget_unique_year"),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.name} {self.fiscal_year}: {self.target}"

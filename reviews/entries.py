@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from initiatives.models import Indicator
 from reviews.models import CycleState, ReviewCycle, StatusEntry
 
 
@@ -31,11 +33,31 @@ def display(entry, name):
 
 
 def changes_between(old, new, names=StatusEntry.EDITABLE_FIELDS):
-    """What differs between two versions of an entry (entries or historical records), field by field."""
-    return [
+    """What differs between two versions of an entry (entries or historical records), field by field, and
+    for the indicators' actuals, indicator by indicator."""
+    changes = [
         FieldChange(str(StatusEntry._meta.get_field(n).verbose_name), display(old, n), display(new, n))
         for n in names
-        if display(old, n) != display(new, n)
+        if n != "kpi_actuals" and display(old, n) != display(new, n)
+    ]
+    if "kpi_actuals" in names:
+        changes += _actual_changes(old.kpi_actuals or {}, new.kpi_actuals or {})
+    return changes
+
+
+def _actual_changes(old, new):
+    changed = [key for key in dict.fromkeys([*old, *new]) if old.get(key) != new.get(key)]
+    if not changed:
+        return []
+    # Only where an actual changed: the indicators' names, to say which.
+    names = dict(Indicator.objects.filter(pk__in=[int(k) for k in changed]).values_list("pk", "name"))
+    return [
+        FieldChange(
+            _("実績値（%(name)s）") % {"name": names.get(int(key), _("削除された指標"))},
+            old.get(key, ""),
+            new.get(key, ""),
+        )
+        for key in changed
     ]
 
 
@@ -80,6 +102,8 @@ def save_entry(entry, values, user, based_on_version, reason=""):
             raise StaleEntry(current, changes_between(seen or StatusEntry(), current))
         before = StatusEntry(**{n: getattr(current, n) for n in StatusEntry.EDITABLE_FIELDS})
         for name, value in values.items():
+            if name == "kpi_actuals":
+                value = merge_actuals(current.kpi_actuals, value)
             setattr(current, name, value)
         changes = changes_between(before, current)
         if not changes:
@@ -94,6 +118,18 @@ def save_entry(entry, values, user, based_on_version, reason=""):
         current._history_user = user
         current.save()
     return current, changes
+
+
+def merge_actuals(stored, patch):
+    """The entry's actuals with the patch's ({indicator key: actual, or None to clear}) applied: an actual of an
+    indicator the patch does not name stays."""
+    merged = dict(stored or {})
+    for key, value in patch.items():
+        if value in (None, ""):
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
 
 
 def entry_history(entry, records=None):

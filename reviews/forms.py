@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from initiatives.models import actual_text
 from plan.eras import fiscal_year_label
 from plan.fields import LimitedTextFormField
 from plan.models import Plan
@@ -45,7 +46,8 @@ class StatusEntryForm(forms.ModelForm):
 
     class Meta:
         model = StatusEntry
-        fields = StatusEntry.EDITABLE_FIELDS
+        # The actuals are one field per indicator of the initiative, added in __init__.
+        fields = [f for f in StatusEntry.EDITABLE_FIELDS if f != "kpi_actuals"]
         widgets = {
             "actions": forms.Textarea(attrs={"rows": 5}),
             "issues": forms.Textarea(attrs={"rows": 3}),
@@ -54,8 +56,9 @@ class StatusEntryForm(forms.ModelForm):
             "progress": _("空欄のまま保存すると、計画上の段階と実施状況から提案した値になります。"),
         }
 
-    def __init__(self, *args, plan, proposals=None, **kwargs):
+    def __init__(self, *args, plan, proposals=None, indicators=(), fiscal_year=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.indicators = list(indicators)
         if not self.is_bound:
             self.initial["based_on_version"] = self.instance.version
         # The ratings offer the words of the plan's scales, under the plan's names for them.
@@ -69,9 +72,51 @@ class StatusEntryForm(forms.ModelForm):
             )
             field.proposal = proposals.get(name, "")
             self.fields[name] = field
+        actuals = self.instance.kpi_actuals or {}
+        for indicator in self.indicators:
+            self.fields[indicator_field(indicator)] = forms.DecimalField(
+                label=_("実績値（%(name)s）") % {"name": indicator.name},
+                required=False,
+                max_digits=14,
+                decimal_places=2,
+                help_text=indicator_help(indicator, fiscal_year),
+                initial=actuals.get(indicator.key),
+                widget=forms.NumberInput(attrs={"step": "any"}),
+            )
 
     def cleaned_values(self):
-        return {name: self.cleaned_data[name] for name in StatusEntry.EDITABLE_FIELDS}
+        values = {name: self.cleaned_data[name] for name in self._meta.fields}
+        # A patch of the indicators on the form: an empty field clears that indicator's actual.
+        values["kpi_actuals"] = {
+            i.key: None if (v := self.cleaned_data[indicator_field(i)]) is None else actual_text(v)
+            for i in self.indicators
+        }
+        return values
+
+
+def indicator_field(indicator):
+    return f"kpi_{indicator.pk}"
+
+
+def indicator_help(indicator, fiscal_year):
+    """What the clerk measures against: the year's target, the baseline, and which way is better."""
+    target = indicator.target_for(fiscal_year)
+    parts = []
+    if target is not None:
+        parts.append(
+            _("目標値 %(target)s%(unit)s（%(year)s）")
+            % {"target": target, "unit": indicator.unit, "year": fiscal_year_label(fiscal_year)}
+        )
+    else:
+        parts.append(_("この年度の目標値はありません"))
+    if indicator.baseline is not None:
+        year = f"、{fiscal_year_label(indicator.baseline_year)}" if indicator.baseline_year else ""
+        parts.append(
+            _("基準値 %(value)s%(unit)s%(year)s")
+            % {"value": indicator.baseline, "unit": indicator.unit, "year": year}
+        )
+    parts.append(_("低いほどよい") if indicator.lower_is_better else _("高いほどよい"))
+    return "／".join(str(p) for p in parts)
 
 
 class SurveyUploadForm(forms.Form):

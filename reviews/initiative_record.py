@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from initiatives.models import Evaluation, Initiative, RoadmapCell
 from plan.glossary import TermMarker, glossary_for
 from plan.models import Goal, is_empty
-from reviews import roles
+from reviews import roles, scales
 from reviews.dashboard import initiative_url, year_cell
 from reviews.entries import entry_history
 from reviews.models import StatusEntry
@@ -29,6 +29,7 @@ def initiative_queryset():
         Prefetch("goals", queryset=Goal.objects.order_by("order")),
         Prefetch("roadmap", queryset=RoadmapCell.objects.order_by("fiscal_year")),
         Prefetch("evaluations", queryset=Evaluation.objects.order_by("-fiscal_year")),
+        "indicators__targets",
         Prefetch("carried_from", queryset=earlier),
         Prefetch(
             "carried_into",
@@ -70,6 +71,7 @@ def initiative_data(initiative, user):
     earlier = list(initiative.carried_from.all())
     evaluations = list(initiative.evaluations.all())
 
+    indicators = list(initiative.indicators.all())
     years = []
     for entry in entries:
         entry.initiative = initiative  # the same object: no query per entry for the checks below
@@ -84,6 +86,7 @@ def initiative_data(initiative, user):
                     plan,
                 ),
                 "actions": terms.mark(entry.actions),
+                "indicators": scales.indicator_rows(indicators, entry.cycle.fiscal_year, entry.kpi_actuals),
                 "history": entry_history(entry, records[entry.pk]),
                 "can_edit": roles.can_edit_entry(user, entry),
                 "entry_url": reverse("reviews:entry", args=[entry.cycle.pk, initiative.number]),

@@ -259,10 +259,7 @@ class StatusEntry(models.Model):
         "actions",
         "issues",
         "direction",
-        "kpi_name",
-        "kpi_unit",
-        "kpi_target",
-        "kpi_actual",
+        "kpi_actuals",
     ]
     REQUIRED_FOR_DONE = ["stage_reached", "progress", "achievement", "actions", "direction"]
 
@@ -280,10 +277,9 @@ class StatusEntry(models.Model):
     actions = LimitedTextField(_("取組内容"), blank=True)
     issues = LimitedTextField(_("課題"), blank=True)
     direction = models.CharField(_("今後の方向性"), max_length=20, blank=True)
-    kpi_name = models.CharField(_("指標（KPI）"), max_length=200, blank=True)
-    kpi_unit = models.CharField(_("単位"), max_length=20, blank=True)
-    kpi_target = models.DecimalField(_("目標値"), max_digits=14, decimal_places=2, null=True, blank=True)
-    kpi_actual = models.DecimalField(_("実績値"), max_digits=14, decimal_places=2, null=True, blank=True)
+    # {Indicator.key: actual as a decimal string} of the initiative's indicators (initiatives.Indicator) for the
+    # cycle's year: kept on the entry so that an actual has the entry's versions, conflicts and history.
+    kpi_actuals = models.JSONField(_("指標の実績値"), default=dict, blank=True)
     state = models.CharField(
         _("入力状況"), max_length=10, choices=EntryState.choices, default=EntryState.EMPTY
     )
@@ -323,7 +319,7 @@ class StatusEntry(models.Model):
         super().save(*args, **kwargs)
 
     def compute_state(self):
-        if all(getattr(self, f) in ("", None) for f in self.EDITABLE_FIELDS):
+        if all(getattr(self, f) in ("", None, {}) for f in self.EDITABLE_FIELDS):
             return EntryState.EMPTY
         if all(getattr(self, f) not in ("", None) for f in self.REQUIRED_FOR_DONE):
             return EntryState.DONE

@@ -39,32 +39,50 @@ def compare(planned_stage, stage_reached):
     return Meaning.ON_PLAN if reached == planned else Meaning.BEHIND
 
 
-def achievement_rate(target, actual):
-    """実績値 ÷ 目標値 in %, or None where there is nothing to divide."""
-    if target in (None, "") or actual in (None, "") or Decimal(target) == 0:
-        return None
-    return Decimal(actual) / Decimal(target) * 100
+def indicator_rows(indicators, fiscal_year, actuals):
+    """Each indicator of an initiative in a year: its target, the entry's actual and the 達成率."""
+    rows = []
+    for indicator in indicators:
+        target = indicator.target_for(fiscal_year)
+        actual = (actuals or {}).get(indicator.key)
+        actual = Decimal(actual) if actual not in (None, "") else None
+        rows.append(
+            {
+                "indicator": indicator,
+                "target": target,
+                "actual": actual,
+                "rate": indicator.rate(target, actual),
+            }
+        )
+    return rows
 
 
-def propose(scale, values, planned_stage):
-    """The word the scale proposes for an entry's values: by the KPI's rate first (a measurement), then by the
-    roadmap; "" if neither says anything."""
+def kpi_rate(indicators, fiscal_year, actuals):
+    """The initiative's 達成率 for proposing a word: the mean of its indicators' rates that can be computed
+    (None if none can)."""
+    rates = [r["rate"] for r in indicator_rows(indicators, fiscal_year, actuals) if r["rate"] is not None]
+    return sum(rates) / len(rates) if rates else None
+
+
+def propose(scale, values, planned_stage, rate=None):
+    """The word the scale proposes for an entry's values: by the KPIs' achievement rate first (a measurement),
+    then by the roadmap; "" if neither says anything."""
     if scale is None:
         return ""
-    word = scale.word_for_rate(achievement_rate(values.get("kpi_target"), values.get("kpi_actual")))
+    word = scale.word_for_rate(rate)
     if not word and scale.role == ScaleRole.PROGRESS:
         meaning = compare(planned_stage, values.get("stage_reached"))
         word = scale.word_meaning(meaning) if meaning else ""
     return word
 
 
-def fill_in(plan, values, planned_stage):
+def fill_in(plan, values, planned_stage, rate=None):
     """Put the proposed word into each rating the entry's values leave empty; the fields it filled."""
     filled = []
     for field in RATED_FIELDS:
         if values.get(field):
             continue
-        word = propose(plan.scale(field), values, planned_stage)
+        word = propose(plan.scale(field), values, planned_stage, rate)
         if word:
             values[field] = word
             filled.append(field)
@@ -111,9 +129,9 @@ def names(plan):
     return plan.rating_names
 
 
-def proposals(plan, values, planned_stage):
+def proposals(plan, values, planned_stage, rate=None):
     """{field: proposed word} for the ratings the scale proposes a word for."""
-    return {field: propose(plan.scale(field), values, planned_stage) for field in RATED_FIELDS}
+    return {field: propose(plan.scale(field), values, planned_stage, rate) for field in RATED_FIELDS}
 
 
 def behind_word(plan):

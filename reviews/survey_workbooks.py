@@ -28,9 +28,10 @@ from openpyxl.worksheet.protection import SheetProtection
 
 from audit.models import AuditKind
 from audit.trail import record
+from initiatives.models import Indicator, IndicatorTarget, actual_text
 from plan.eras import fiscal_year_label, wareki
 from reviews import scales
-from reviews.entries import changes_between, save_entry
+from reviews.entries import changes_between, merge_actuals, save_entry
 from reviews.models import StatusEntry
 from workbooks import (
     CANNOT_OPEN,
@@ -54,6 +55,7 @@ logger = logging.getLogger(__name__)
 
 # The workbook is a form the city hands out, so its own words stay Japanese whatever the screen language.
 SURVEY_SHEET = "調査票"
+KPI_SHEET = "指標"
 INFO_SHEET = "調査票情報"
 KIND = "達成状況調査票"
 HEADER_ROW = 3
@@ -78,10 +80,6 @@ COLUMNS = [
     Column("取組内容", "actions", 50),
     Column("課題", "issues", 36),
     Column("今後の方向性", "direction", 11),
-    Column("指標（KPI）", "kpi_name", 20),
-    Column("単位", "kpi_unit", 8),
-    Column("目標値", "kpi_target", 12),
-    Column("実績値", "kpi_actual", 12),
     Column("版", "version", 5),
 ]
 
@@ -92,8 +90,23 @@ def _field(name):
 
 # 実施状況 offers the application's words; the ratings offer the words of the plan's scales.
 CHOICE_FIELDS = ["stage_reached", *scales.RATED_FIELDS]
-NUMBER_FIELDS = [n for n in StatusEntry.EDITABLE_FIELDS if isinstance(_field(n), models.DecimalField)]
-TEXT_FIELDS = [n for n in StatusEntry.EDITABLE_FIELDS if n not in CHOICE_FIELDS + NUMBER_FIELDS]
+# The main sheet's fields; the indicators' actuals (kpi_actuals) have a sheet of their own (KPI_SHEET).
+SHEET_FIELDS = [n for n in StatusEntry.EDITABLE_FIELDS if n != "kpi_actuals"]
+TEXT_FIELDS = [n for n in SHEET_FIELDS if n not in CHOICE_FIELDS]
+
+# 指標 sheet: one row per indicator of the department's initiatives; only 実績値 is filled in.
+KPI_COLUMNS = [
+    Column("項番", "number", 6),
+    Column("個別計画名", "name", 28),
+    Column("指標名", "indicator", 30),
+    Column("単位", "unit", 8),
+    Column("基準値", "baseline", 12),
+    Column("目標値", "target", 12),
+    Column("実績値", "actual", 12),
+    Column("指標ID", "indicator_id", 8),
+]
+# An actual has the precision of a target.
+ACTUAL_FIELD = IndicatorTarget._meta.get_field("target")
 
 
 def allowed_words(name, plan):
@@ -211,6 +224,8 @@ def write_survey_workbook(cycle, department, entries):
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     print_a4_landscape(sheet)
 
+    _kpi_sheet(workbook.create_sheet(KPI_SHEET), cycle, department, entries, _indicators(entries))
+
     info = workbook.create_sheet(INFO_SHEET)
     for row, (key, value) in enumerate(
         [
@@ -230,6 +245,57 @@ def write_survey_workbook(cycle, department, entries):
     info.protection = SheetProtection(sheet=True)
 
     return workbook_bytes(workbook)
+
+
+def _indicators(entries):
+    """{initiative id: [indicator, …]} of the entries' initiatives, with their targets."""
+    by_initiative = {}
+    indicators = Indicator.objects.filter(initiative__in=[e.initiative_id for e in entries]).prefetch_related(
+        "targets"
+    )
+    for indicator in indicators:
+        by_initiative.setdefault(indicator.initiative_id, []).append(indicator)
+    return by_initiative
+
+
+def _kpi_sheet(sheet, cycle, department, entries, indicators):
+    title = sheet.cell(row=1, column=1)
+    set_text(title, f"指標（KPI）の実績値 {fiscal_year_label(cycle.fiscal_year)} — {department.name}")
+    title.font = Font(bold=True, size=14)
+    note = sheet.cell(row=2, column=1, value="実績値の列だけを記入してください。灰色の列は変更できません。")
+    note.alignment = WRAP
+    sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(KPI_COLUMNS) - 1)
+    for col, column in enumerate(KPI_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = column.width
+        cell = write_cell(sheet, HEADER_ROW, col, column.header, CENTER)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+    sheet.column_dimensions[get_column_letter(len(KPI_COLUMNS))].hidden = True
+    row = HEADER_ROW
+    for entry in entries:
+        for indicator in indicators.get(entry.initiative_id, []):
+            row += 1
+            actual = (entry.kpi_actuals or {}).get(indicator.key)
+            values = {
+                "number": entry.initiative.number,
+                "name": entry.initiative.name,
+                "indicator": indicator.name + ("（低いほどよい）" if indicator.lower_is_better else ""),
+                "unit": indicator.unit,
+                "baseline": indicator.baseline,
+                "target": indicator.target_for(cycle.fiscal_year),
+                "actual": Decimal(actual) if actual is not None else None,
+                "indicator_id": indicator.pk,
+            }
+            for col, column in enumerate(KPI_COLUMNS, start=1):
+                value = values[column.name]
+                cell = write_cell(sheet, row, col, None if value == "" else value, WRAP)
+                if column.name == "actual":
+                    cell.protection = Protection(locked=False)
+                else:
+                    cell.fill = LOCKED_FILL
+    sheet.protection = SheetProtection(sheet=True, formatColumns=False, formatRows=False)
+    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=3)
+    print_a4_landscape(sheet)
 
 
 def _column_index(name):
@@ -276,6 +342,7 @@ def read_survey_workbook(data, cycle, department):
     try:
         info = _read_info(workbook)
         rows = _survey_rows(workbook)
+        kpi_rows = _kpi_rows(workbook)
     except UnreadableWorkbook:
         raise
     except Exception:  # read-only mode parses a sheet only when it is read; a broken sheet is a broken file.
@@ -284,7 +351,10 @@ def read_survey_workbook(data, cycle, department):
         workbook.close()
     _check_identity(info, cycle, department)
     header_row, columns = _find_header(rows, columns_for(cycle.plan))
-    result = _read_rows(rows, header_row, columns, cycle, department)
+    entries = {e.initiative.number: e for e in StatusEntry.objects.for_worklist(cycle)}
+    indicators = _indicators(entries.values())
+    actuals = _read_actuals(kpi_rows, entries, indicators, department) if kpi_rows else {}
+    result = _read_rows(rows, header_row, columns, cycle, department, entries, indicators, actuals)
     _classify(result)
     return result
 
@@ -319,6 +389,55 @@ def _survey_rows(workbook):
     return [tuple(r) for r in sheet.iter_rows(values_only=True)]
 
 
+def _kpi_rows(workbook):
+    """The 指標 sheet's rows, or None for a workbook without one (made when no initiative had an indicator)."""
+    if KPI_SHEET not in workbook.sheetnames:
+        return None
+    return [tuple(r) for r in workbook[KPI_SHEET].iter_rows(values_only=True)]
+
+
+def _read_actuals(rows, entries, indicators, department):
+    """{項番: {indicator key: actual or None}} from the 指標 sheet; WorkbookError naming every bad cell."""
+    header_row, columns = _find_header(
+        rows, KPI_COLUMNS, optional=("name", "indicator", "unit", "baseline", "target")
+    )
+    headers = {c.name: c.header for c in KPI_COLUMNS}
+    width = max(columns.values()) + 1
+    errors, actuals, seen = [], {}, set()
+    for row_no, line in enumerate(rows[header_row:], start=header_row + 1):
+        line = list(line) + [None] * (width - len(line))
+        if all(compact(v) == "" for v in line):
+            continue
+        cells = {name: line[col] for name, col in columns.items()}
+
+        def where(name, row_no=row_no):
+            return f"{KPI_SHEET}シート " + _where(row_no, columns[name], headers[name])
+
+        number = positive_number(cells["number"])
+        entry = entries.get(number)
+        key = _wholepositive_number(cells["indicator_id"])
+        ours = {i.pk: i for i in indicators.get(entry.initiative_id, [])} if entry else {}
+        if entry is None or entry.initiative.department_id != department.pk or key not in ours:
+            errors.append(
+                _(
+                    "%(where)s: この行は%(department)sの個別計画の指標ではありません。調査票をダウンロードし直して記入してください。"
+                )
+                % {"where": where("number"), "department": department.name}
+            )
+            continue
+        if (number, key) in seen:
+            errors.append(_("%(where)s: 同じ指標の行が重複しています。") % {"where": where("indicator_id")})
+            continue
+        seen.add((number, key))
+        row_errors = []
+        actual = _readpositive_number(cells["actual"], ACTUAL_FIELD, where("actual"), row_errors)
+        errors += row_errors
+        actuals.setdefault(number, {})[str(key)] = None if actual is None else actual_text(actual)
+    if errors:
+        raise WorkbookError(errors)
+    return actuals
+
+
 def _wholepositive_number(value):
     """A non-negative integer written by write_survey_workbook (版, the ids), or None if it is not one."""
     if isinstance(value, bool):
@@ -348,15 +467,13 @@ def _check_identity(info, cycle, department):
         )
 
 
-def _find_header(rows, layout):
+def _find_header(rows, layout, optional=("name", "planned_stage")):
     for index, values in enumerate(rows[:HEADER_SEARCH_ROWS]):
         found = {compact(v): col for col, v in enumerate(values) if compact(v)}
         if "項番" not in found:
             continue
         columns = {c.name: found[compact(c.header)] for c in layout if compact(c.header) in found}
-        missing = [
-            c.header for c in layout if c.name not in columns and c.name not in ("name", "planned_stage")
-        ]
+        missing = [c.header for c in layout if c.name not in columns and c.name not in optional]
         if missing:
             raise UnreadableWorkbook(
                 _(
@@ -376,8 +493,7 @@ def _where(row, col, header):
     }
 
 
-def _read_rows(rows, header_row, columns, cycle, department):
-    entries = {e.initiative.number: e for e in StatusEntry.objects.for_worklist(cycle)}
+def _read_rows(rows, header_row, columns, cycle, department, entries, indicators, actuals):
     headers = {c.name: c.header for c in columns_for(cycle.plan)}
     width = max(columns.values()) + 1
     errors, result, seen = [], [], {}
@@ -440,13 +556,19 @@ def _read_rows(rows, header_row, columns, cycle, department):
                 % {"where": where("version"), "value": cell_text(cells["version"])}
             )
         values = {}
-        for name in StatusEntry.EDITABLE_FIELDS:
+        for name in SHEET_FIELDS:
             values[name] = _read_value(name, cells[name], where(name), row_errors, cycle.plan)
         errors += row_errors
         if row_errors:
             continue
+        values["kpi_actuals"] = actuals.get(number, {})
         survey_row = SurveyRow(row=row_no, entry=entry, version=version, values=values)
-        proposed = scales.fill_in(cycle.plan, values, entry.planned_stage)
+        rate = scales.kpi_rate(
+            indicators.get(entry.initiative_id, []),
+            cycle.fiscal_year,
+            merge_actuals(entry.kpi_actuals, values["kpi_actuals"]),
+        )
+        proposed = scales.fill_in(cycle.plan, values, entry.planned_stage, rate)
         survey_row.proposed = "・".join(headers[name] for name in proposed)
         survey_row.values = _as_stored(values, entry)
         result.append(survey_row)
@@ -466,8 +588,6 @@ def _read_value(name, value, where, errors, plan):
                 % {"where": where, "value": cell_text(value), "allowed": "".join(f"「{a}」" for a in allowed)}
             )
         return word
-    if name in NUMBER_FIELDS:
-        return _readpositive_number(value, model_field, where, errors)
     text = _text(value)
     if model_field.max_length and len(text) > model_field.max_length:
         errors.append(
@@ -538,6 +658,11 @@ def _as_stored(values, entry):
     }
 
 
+def _as_entry(values, base):
+    """The entry the values would make of base: the actuals are a patch on base's."""
+    return StatusEntry(**{**values, "kpi_actuals": merge_actuals(base.kpi_actuals, values["kpi_actuals"])})
+
+
 def _classify(rows):
     """Changed, unchanged, or stale: made from an older version of its entry than the stored one."""
     older = [r for r in rows if r.version < r.entry.version]
@@ -549,13 +674,13 @@ def _classify(rows):
         ).order_by("history_id")
         as_made = {(h.id, h.version): h for h in records}
     for row in rows:
-        row.changes = changes_between(row.entry, StatusEntry(**row.values))
+        row.changes = changes_between(row.entry, _as_entry(row.values, row.entry))
         if not row.changes:
             row.status = RowStatus.UNCHANGED
         elif row.version == row.entry.version:
             row.status = RowStatus.CHANGED
         elif (made := as_made.get((row.entry.pk, row.version))) is not None and not changes_between(
-            made, StatusEntry(**_as_stored(row.values, made))
+            made, _as_entry(_as_stored(row.values, made), made)
         ):
             # The department left the row as it was: nothing of theirs to apply, nothing to warn about.
             row.status, row.changes = RowStatus.UNCHANGED, []

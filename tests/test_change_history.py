@@ -125,6 +125,8 @@ def test_an_edit_in_the_admin_leaves_history_for_the_initiative_and_its_roadmap(
         },
         "evaluations-TOTAL_FORMS": 0,
         "evaluations-INITIAL_FORMS": 0,
+        "indicators-TOTAL_FORMS": 0,
+        "indicators-INITIAL_FORMS": 0,
     }
     cells = list(initiative.roadmap.order_by("fiscal_year"))
     new_stage = "検討" if cells[0].stage == "実施" else "実施"

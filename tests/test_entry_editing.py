@@ -7,7 +7,6 @@ worklist needs the same number of queries however many initiatives the plan has.
 
 import html as htmllib
 import re
-from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
@@ -15,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from initiatives.models import Initiative, RoadmapCell
+from initiatives.models import Indicator, IndicatorTarget, Initiative, RoadmapCell
 from plan.models import Goal
 from reviews.cycles import start_cycle
 from reviews.entries import save_entry
@@ -27,7 +26,7 @@ AHEAD, ON_PLAN, BEHIND, NONE = "計画より進んでいる", "計画どおり",
 
 def form_data(entry_or_version, **values):
     version = getattr(entry_or_version, "version", entry_or_version)
-    data = dict.fromkeys(StatusEntry.EDITABLE_FIELDS, "")
+    data = dict.fromkeys((f for f in StatusEntry.EDITABLE_FIELDS if f != "kpi_actuals"), "")
     data["based_on_version"] = version
     data.update(values)
     return data
@@ -55,6 +54,8 @@ def test_an_entry_recorded_through_the_form_is_saved_with_who_and_when(client, c
     client.force_login(staff)
     before = timezone.now()
     entry = entry_of(cycle, 2)
+    share = Indicator.objects.create(initiative=entry.initiative, name="オンライン予約の割合", unit="%")
+    IndicatorTarget.objects.create(indicator=share, fiscal_year=cycle.fiscal_year, target=50)
     response = client.post(
         entry_url(cycle, 2),
         form_data(
@@ -64,10 +65,7 @@ def test_an_entry_recorded_through_the_form_is_saved_with_who_and_when(client, c
             actions="施設予約システムの先行事例を調査した。",
             issues="予算の確保",
             direction="継続",
-            kpi_name="オンライン予約の割合",
-            kpi_unit="%",
-            kpi_target="50",
-            kpi_actual="12.5",
+            **{f"kpi_{share.pk}": "12.5"},
         ),
         follow=True,
     )
@@ -82,7 +80,7 @@ def test_an_entry_recorded_through_the_form_is_saved_with_who_and_when(client, c
         "一部達成",
         "継続",
     )
-    assert (entry.kpi_target, entry.kpi_actual, entry.kpi_unit) == (Decimal("50"), Decimal("12.5"), "%")
+    assert entry.kpi_actuals == {str(share.pk): "12.50"}
     assert (entry.version, entry.state, entry.updated_by) == (1, EntryState.DONE, staff)
     assert before <= entry.updated_at <= timezone.now()
     # The worklist row shows it in words.
@@ -372,13 +370,15 @@ def test_forged_based_on_versions_write_nothing(client, cycle, staff, forged, ex
         ("achievement", "概ね達成"),
         ("direction", "廃止"),
         ("direction", "Continue"),
-        ("kpi_target", "たくさん"),
-        ("kpi_actual", "1" * 20),
+        ("kpi", "たくさん"),
+        ("kpi", "1" * 20),
     ],
 )
 def test_words_outside_the_citys_lists_are_refused(client, cycle, staff, field, value):
     client.force_login(staff)
     entry = entry_of(cycle, 1)
+    if field == "kpi":
+        field = f"kpi_{Indicator.objects.create(initiative=entry.initiative, name='申請件数').pk}"
     response = client.post(entry_url(cycle, 1), form_data(entry, actions="入力", **{field: value}))
     assert response.status_code == 200
     assert list(response.context["form"].errors) == [field]

@@ -130,7 +130,9 @@ def test_the_report_needs_the_same_queries_however_many_initiatives(
     for number in range(100, 130):
         initiative = Initiative.objects.create(plan=plan5, number=number, name=f"追加 {number}")
         StatusEntry.objects.create(cycle=cycle, initiative=initiative)
-    cycle = ReviewCycle.objects.select_related("plan").get(pk=cycle.pk)  # a new request's plan reads its scales anew
+    cycle = ReviewCycle.objects.select_related("plan").get(
+        pk=cycle.pk
+    )  # a new request's plan reads its scales anew
     with django_assert_num_queries(9):
         cycle_report(cycle)
 

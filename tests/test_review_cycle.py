@@ -395,8 +395,8 @@ def test_the_proposals_cover_every_stage_reached():
         ({}, EntryState.EMPTY),
         ({"issues": "予算の確保"}, EntryState.IN_PROGRESS),
         ({"stage_reached": "検討中"}, EntryState.IN_PROGRESS),
-        ({"kpi_actual": 0}, EntryState.IN_PROGRESS),  # zero is a value, not an empty field
-        ({"kpi_name": "オンライン申請の件数"}, EntryState.IN_PROGRESS),
+        ({"kpi_actuals": {"1": "0.00"}}, EntryState.IN_PROGRESS),  # zero is a value, not an empty field
+        ({"kpi_actuals": {"1": "12.00"}}, EntryState.IN_PROGRESS),
         (
             {
                 "stage_reached": "実施中",
@@ -424,7 +424,7 @@ def test_the_proposals_cover_every_stage_reached():
                 "actions": "導入した",
                 "direction": "取組終了",
                 "issues": "",
-                "kpi_name": "",
+                "kpi_actuals": {},
             },
             EntryState.DONE,  # issues and the KPI are optional
         ),
@@ -434,7 +434,7 @@ def test_the_proposals_cover_every_stage_reached():
         "issues only",
         "stage only",
         "kpi zero",
-        "kpi name",
+        "kpi actual",
         "no direction",
         "all",
         "optional empty",

@@ -74,10 +74,6 @@ def entry_form_data(entry, **values):
         "actions": "庁内で検討会を2回開催した。",
         "issues": "",
         "direction": "",
-        "kpi_name": "",
-        "kpi_unit": "",
-        "kpi_target": "",
-        "kpi_actual": "",
         "next": "",
     }
     data.update(values)

@@ -7,7 +7,6 @@ Two made-up departments own some of the fifth plan's initiatives (the document n
 import io
 import logging
 import zipfile
-from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,7 +14,7 @@ from django.urls import reverse
 from django.utils.timezone import localtime
 from openpyxl import load_workbook
 
-from initiatives.models import Department, Initiative
+from initiatives.models import Department, Indicator, IndicatorTarget, Initiative
 from reviews import survey_workbooks as workbooks
 from reviews.cycles import start_cycle, take_step
 from reviews.entries import save_entry
@@ -56,7 +55,19 @@ def kikaku(plan5):
 
 
 @pytest.fixture
-def cycle(plan5, somu, kikaku, admin_user):
+def indicators(plan5):
+    """利用率 (target 80 ％ this year) for 16, 電子決裁率 (no target this year) for 19; 25 has none."""
+    usage = Indicator.objects.create(initiative=plan5.initiatives.get(number=16), name="利用率", unit="％")
+    IndicatorTarget.objects.create(indicator=usage, fiscal_year=YEAR, target=80)
+    e_approval = Indicator.objects.create(
+        initiative=plan5.initiatives.get(number=19), name="電子決裁率", unit="％"
+    )
+    IndicatorTarget.objects.create(indicator=e_approval, fiscal_year=YEAR + 1, target=50)
+    return {16: usage, 19: e_approval}
+
+
+@pytest.fixture
+def cycle(plan5, somu, kikaku, indicators, admin_user):
     return take_step(start_cycle(plan5, YEAR, admin_user), "open", admin_user)
 
 
@@ -125,6 +136,19 @@ def fill(data, rows=None, *, append=()):
     return out.getvalue()
 
 
+def fill_actuals(data, actuals):
+    """The workbook with 実績値 typed on its 指標 sheet: actuals = {項番: value}."""
+    book = load_workbook(io.BytesIO(data))
+    sheet = book[workbooks.KPI_SHEET]
+    columns = {cell.value: cell.column for cell in sheet[workbooks.HEADER_ROW]}
+    for number, value in actuals.items():
+        row = next(r[0].row for r in sheet.iter_rows(min_row=FIRST_ROW) if r[0].value == number)
+        sheet.cell(row=row, column=columns["実績値"]).value = value
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def upload(client, cycle, department, data, name="調査票.xlsx"):
     file = SimpleUploadedFile(name, data, content_type=XLSX_CONTENT_TYPE)
     return client.post(
@@ -158,11 +182,8 @@ A_GOOD_ANSWER = {
     "達成状況": "一部達成",
     "取組内容": "①グループウェアを全庁に展開した。\n②操作研修を3回行った。",
     "今後の方向性": "継続",
-    "指標（KPI）": "利用率",
-    "単位": "％",
-    "目標値": "８０",  # typed in full-width
-    "実績値": "1,234.5",
 }
+AN_ACTUAL = "１,234.5"  # typed with a full-width digit and a thousands comma
 
 
 # --- Downloading ----------------------------------------------------------------------------------------
@@ -219,9 +240,9 @@ def test_the_version_column_is_hidden_and_the_fixed_columns_locked(staff_client,
     save_entry(entry(cycle, 19), {"actions": "途中まで入力"}, staff, based_on_version=0)
     sheet = sheet_of(download(staff_client, cycle, somu))
 
-    assert sheet["N3"].value == "版"
-    assert sheet.column_dimensions["N"].hidden
-    assert [sheet[f"N{r}"].value for r in (4, 5, 6)] == [0, 1, 0]
+    assert sheet["J3"].value == "版"
+    assert sheet.column_dimensions["J"].hidden
+    assert [sheet[f"J{r}"].value for r in (4, 5, 6)] == [0, 1, 0]
     assert sheet.protection.sheet
     assert sheet["A4"].protection.locked and sheet["C4"].protection.locked
     assert not sheet["D4"].protection.locked and not sheet["G4"].protection.locked
@@ -262,19 +283,47 @@ def test_text_that_looks_like_a_formula_stays_text_and_comes_back_unchanged(staf
     assert set(statuses(preview).values()) == {workbooks.RowStatus.UNCHANGED}
 
 
-def test_every_status_field_has_a_column():
+def test_every_status_field_has_a_column_and_the_actuals_a_sheet():
     names = {c.name for c in workbooks.COLUMNS}
-    assert set(StatusEntry.EDITABLE_FIELDS) <= names
+    assert set(StatusEntry.EDITABLE_FIELDS) - names == {"kpi_actuals"}
+    assert "actual" in {c.name for c in workbooks.KPI_COLUMNS}
+
+
+def test_the_indicators_sheet_lists_each_indicator_with_its_target_and_only_the_actual_open(
+    staff_client, cycle, somu, indicators
+):
+    book = load_workbook(io.BytesIO(download(staff_client, cycle, somu)))
+    sheet = book[workbooks.KPI_SHEET]
+    assert [c.value for c in sheet[workbooks.HEADER_ROW]][:7] == [
+        "項番",
+        "個別計画名",
+        "指標名",
+        "単位",
+        "基準値",
+        "目標値",
+        "実績値",
+    ]
+    rows = list(sheet.iter_rows(min_row=FIRST_ROW, max_col=7, values_only=True))
+    assert rows == [
+        (16, "グループウェアの導入", "利用率", "％", None, 80, None),
+        (19, "文書管理・電子決裁システムの導入", "電子決裁率", "％", None, None, None),
+    ]
+    assert sheet.protection.sheet
+    assert sheet["F4"].protection.locked and not sheet["G4"].protection.locked
+    assert sheet.column_dimensions["H"].hidden and sheet["H4"].value == indicators[16].pk
 
 
 # --- The round trip -------------------------------------------------------------------------------------
 
 
-def test_a_filled_in_workbook_is_previewed_then_written_on_confirmation(staff_client, cycle, somu, staff):
+def test_a_filled_in_workbook_is_previewed_then_written_on_confirmation(
+    staff_client, cycle, somu, staff, indicators
+):
     data = fill(
         download(staff_client, cycle, somu),
         {16: A_GOOD_ANSWER, 19: {"実施状況": "完了", "進捗": "計画どおり", "達成状況": "達成"}},
     )
+    data = fill_actuals(data, {16: AN_ACTUAL})
     before = stored(cycle)
 
     preview = upload(staff_client, cycle, somu, data)
@@ -287,6 +336,7 @@ def test_a_filled_in_workbook_is_previewed_then_written_on_confirmation(staff_cl
     assert (
         "<strong>進捗</strong>: （空欄） → <ins>計画どおり</ins>" in html
     )  # proposed: 実施 planned, 実施中 reached
+    assert "<strong>実績値（利用率）</strong>: （空欄） → <ins>1234.50</ins>" in html
     assert "進捗が空欄だったため" in html
     assert stored(cycle) == before
 
@@ -299,8 +349,7 @@ def test_a_filled_in_workbook_is_previewed_then_written_on_confirmation(staff_cl
     assert saved.achievement == "一部達成"
     assert saved.actions == "①グループウェアを全庁に展開した。\n②操作研修を3回行った。"
     assert saved.direction == "継続"
-    assert (saved.kpi_name, saved.kpi_unit) == ("利用率", "％")
-    assert (saved.kpi_target, saved.kpi_actual) == (Decimal("80.00"), Decimal("1234.50"))
+    assert saved.kpi_actuals == {str(indicators[16].pk): "1234.50"}
     assert (saved.version, saved.updated_by) == (1, staff)
     assert entry(cycle, 19).state == "入力中"  # 取組内容 and 今後の方向性 are still missing
     record = saved.history.order_by("-history_id").first()
@@ -310,10 +359,12 @@ def test_a_filled_in_workbook_is_previewed_then_written_on_confirmation(staff_cl
 
 
 def test_a_workbook_downloaded_again_after_import_comes_back_unchanged(staff_client, cycle, somu):
-    preview = upload(
-        staff_client, cycle, somu, fill(download(staff_client, cycle, somu), {16: A_GOOD_ANSWER})
+    data = fill_actuals(
+        fill(download(staff_client, cycle, somu), {16: A_GOOD_ANSWER}), {16: AN_ACTUAL, 19: 0}
     )
+    preview = upload(staff_client, cycle, somu, data)
     confirm(staff_client, cycle, preview)
+    assert entry(cycle, 19).kpi_actuals  # a zero is an actual
 
     preview = upload(staff_client, cycle, somu, download(staff_client, cycle, somu))
 
@@ -325,7 +376,7 @@ def test_a_workbook_downloaded_again_after_import_comes_back_unchanged(staff_cli
 def test_text_saved_in_the_browser_with_windows_line_ends_comes_back_unchanged(
     staff_client, cycle, somu, staff
 ):
-    save_entry(entry(cycle, 16), {"actions": "一行目\r\n二行目", "kpi_target": Decimal("12.5")}, staff, 0)
+    save_entry(entry(cycle, 16), {"actions": "一行目\r\n二行目"}, staff, 0)
     preview = upload(staff_client, cycle, somu, download(staff_client, cycle, somu))
     assert statuses(preview)[16] == "unchanged"
 
@@ -382,24 +433,36 @@ def test_one_bad_row_among_good_ones_writes_nothing(staff_client, cycle, somu):
 
 @pytest.mark.parametrize("value", ["約80", "80%", "1,23", "八十", "NaN"])
 def test_a_number_that_is_not_one_is_named_by_its_cell(staff_client, cycle, somu, value):
-    data = fill(download(staff_client, cycle, somu), {19: {"目標値": value}})
+    data = fill_actuals(download(staff_client, cycle, somu), {19: value})
     assert refused(staff_client, cycle, somu, data) == [
-        f"5行目 L列（目標値）: 「{value}」は数値として読めません。数字だけを入力してください（単位は「単位」の列へ）。"
+        f"指標シート 5行目 G列（実績値）: 「{value}」は数値として読めません。数字だけを入力してください（単位は「単位」の列へ）。"
     ]
 
 
 def test_numbers_with_too_many_decimals_or_digits_are_refused(staff_client, cycle, somu):
-    data = fill(download(staff_client, cycle, somu), {16: {"目標値": 0.125}, 19: {"実績値": 10**13}})
+    data = fill_actuals(download(staff_client, cycle, somu), {16: 0.125, 19: 10**13})
     assert refused(staff_client, cycle, somu, data) == [
-        "4行目 L列（目標値）: 0.125 は小数点以下が2桁を超えています。",
-        "5行目 M列（実績値）: 数値が大きすぎます（整数部分は12桁まで）。",
+        "指標シート 4行目 G列（実績値）: 0.125 は小数点以下が2桁を超えています。",
+        "指標シート 5行目 G列（実績値）: 数値が大きすぎます（整数部分は12桁まで）。",
+    ]
+
+
+def test_an_indicator_row_of_another_departments_initiative_is_refused(staff_client, cycle, somu, plan5):
+    other = Indicator.objects.create(initiative=plan5.initiatives.get(number=1), name="申請件数")
+    book = load_workbook(io.BytesIO(download(staff_client, cycle, somu)))
+    sheet = book[workbooks.KPI_SHEET]
+    sheet.append([1, "", "申請件数", "", None, None, 5, other.pk])
+    out = io.BytesIO()
+    book.save(out)
+    assert refused(staff_client, cycle, somu, out.getvalue()) == [
+        "指標シート 6行目 A列（項番）: この行は総務課の個別計画の指標ではありません。調査票をダウンロードし直して記入してください。"
     ]
 
 
 def test_text_longer_than_the_field_allows_is_refused(staff_client, cycle, somu):
-    data = fill(download(staff_client, cycle, somu), {25: {"単位": "あ" * 21}})
+    data = fill(download(staff_client, cycle, somu), {25: {"課題": "あ" * 5001}})
     assert refused(staff_client, cycle, somu, data) == [
-        "6行目 K列（単位）: 21文字あります。20文字以内にしてください。"
+        "6行目 H列（課題）: 5001文字あります。5000文字以内にしてください。"
     ]
 
 
@@ -437,7 +500,7 @@ def test_unknown_duplicate_and_missing_numbers_are_refused(staff_client, cycle, 
 def test_a_forged_version_is_refused(staff_client, cycle, somu):
     data = fill(download(staff_client, cycle, somu), {16: {"版": 7, "課題": "x"}, 19: {"版": "最新"}})
     errors = refused(staff_client, cycle, somu, data)
-    assert [e.split(":")[0] for e in errors] == ["4行目 N列（版）", "5行目 N列（版）"]
+    assert [e.split(":")[0] for e in errors] == ["4行目 J列（版）", "5行目 J列（版）"]
 
 
 def test_a_workbook_of_another_department_is_refused(staff_client, cycle, somu, kikaku):
@@ -658,7 +721,8 @@ def test_downloading_takes_the_same_few_queries_however_many_initiatives(
 ):
     Initiative.objects.filter(plan=plan5, number__gt=3).update(department=somu)
     # session, user, the user's groups, the cycle, the department, the entries with their planned stages; the
-    # plan's rating scales with their words (the columns' names and drop-down lists).
-    with django_assert_num_queries(8):
+    # plan's rating scales with their words (the columns' names and drop-down lists); the initiatives'
+    # indicators and their targets (the 指標 sheet).
+    with django_assert_num_queries(10):
         sheet = sheet_of(download(staff_client, cycle, somu))
     assert sheet.max_row == workbooks.HEADER_ROW + 23

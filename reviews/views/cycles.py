@@ -11,11 +11,11 @@ from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import RequestConfig
 
 from initiatives import staging
-from initiatives.models import RoadmapCell
+from initiatives.models import Indicator, RoadmapCell
 from plan.eras import fiscal_year_label
 from reviews import report_files, roles, scales, survey_workbooks
 from reviews.cycles import start_cycle, take_step
-from reviews.entries import EntryLocked, StaleEntry, entry_history, save_entry
+from reviews.entries import EntryLocked, StaleEntry, entry_history, merge_actuals, save_entry
 from reviews.evaluations import unrecorded_numbers
 from reviews.filters import WorklistFilter
 from reviews.forms import (
@@ -165,9 +165,17 @@ def entry(request, cycle_id, number):
     planned = RoadmapCell.objects.filter(initiative=entry.initiative, fiscal_year=cycle.fiscal_year).first()
     planned_stage = planned.stage if planned else ""
     plan = cycle.plan
+    indicators = list(Indicator.objects.filter(initiative=entry.initiative).prefetch_related("targets"))
     current = {name: getattr(entry, name) for name in StatusEntry.EDITABLE_FIELDS}
-    proposals = scales.proposals(plan, current, planned_stage)
-    form = StatusEntryForm(instance=entry, plan=plan, proposals=proposals) if can_edit else None
+    rate = scales.kpi_rate(indicators, cycle.fiscal_year, entry.kpi_actuals)
+    proposals = scales.proposals(plan, current, planned_stage, rate)
+    form_options = {
+        "plan": plan,
+        "proposals": proposals,
+        "indicators": indicators,
+        "fiscal_year": cycle.fiscal_year,
+    }
+    form = StatusEntryForm(instance=entry, **form_options) if can_edit else None
     conflict = None
     if request.method == "POST":
         if not entry.cycle.entries_editable and roles.can_record(request.user, entry):
@@ -175,12 +183,13 @@ def entry(request, cycle_id, number):
             messages.error(request, _locked_message(entry.cycle))
             return redirect(_next_url(request, cycle))
         roles.require(request, can_edit, "edit entry")
-        form = StatusEntryForm(
-            request.POST, instance=StatusEntry(pk=entry.pk), plan=plan, proposals=proposals
-        )
+        form = StatusEntryForm(request.POST, instance=StatusEntry(pk=entry.pk), **form_options)
         if form.is_valid():
             values = form.cleaned_values()
-            scales.fill_in(plan, values, planned_stage)
+            actuals = merge_actuals(entry.kpi_actuals, values["kpi_actuals"])
+            scales.fill_in(
+                plan, values, planned_stage, scales.kpi_rate(indicators, cycle.fiscal_year, actuals)
+            )
             try:
                 saved, changes = save_entry(
                     entry, values, request.user, form.cleaned_data["based_on_version"]
@@ -217,6 +226,7 @@ def entry(request, cycle_id, number):
         "initiative": entry.initiative,
         "planned": planned,
         "rating_names": scales.names(plan),
+        "indicator_rows": scales.indicator_rows(indicators, cycle.fiscal_year, entry.kpi_actuals),
         "form": form,
         "conflict": conflict,
         "history": entry_history(entry),
