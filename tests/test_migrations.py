@@ -1,5 +1,7 @@
 """Existing databases migrate in place: what was recorded before a migration is there after it."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -140,3 +142,89 @@ def test_an_existing_database_gets_the_city_names_its_pages_printed():
 
     city = CitySettings.current()
     assert (city.city, city.committee_name) == ("東大和市", "東大和市情報システム委員会")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_survey_words_become_each_plans_scales_and_the_kpis_its_initiatives_indicators():
+    old = migrate(
+        [
+            ("reviews", "0005_role_permissions"),
+            ("plan", "0007_city_settings"),
+            ("initiatives", "0007_import_profile"),
+        ]
+    )
+    Plan = old.get_model("plan", "Plan")
+    Initiative = old.get_model("initiatives", "Initiative")
+    ReviewCycle = old.get_model("reviews", "ReviewCycle")
+    StatusEntry = old.get_model("reviews", "StatusEntry")
+    HistoricalStatusEntry = old.get_model("reviews", "HistoricalStatusEntry")
+    fifth = Plan.objects.create(ordinal=5, title="第五次東大和市情報化推進計画")
+    Plan.objects.create(ordinal=3, title="第三次の計画（個別計画なし）")
+    online = Initiative.objects.create(plan=fifth, number=1, name="行政手続きのオンライン化")
+    other = Initiative.objects.create(plan=fifth, number=2, name="指標のない個別計画")
+    entries = []
+    for year, actual in ((2022, "12.50"), (2023, "30.00")):
+        cycle = ReviewCycle.objects.create(plan=fifth, fiscal_year=year, state="調査中")
+        entries.append(
+            StatusEntry.objects.create(
+                cycle=cycle,
+                initiative=online,
+                progress="計画どおり",
+                achievement="一部達成",
+                direction="継続",
+                kpi_name="オンライン申請の割合",
+                kpi_unit="%",
+                kpi_target="50",
+                kpi_actual=actual,
+                version=1,
+            )
+        )
+        StatusEntry.objects.create(cycle=cycle, initiative=other, achievement="達成")
+    HistoricalStatusEntry.objects.create(
+        id=entries[0].pk,
+        cycle=entries[0].cycle,
+        initiative=online,
+        kpi_name="オンライン申請の割合",
+        kpi_actual="10.00",
+        version=0,
+        history_type="+",
+        history_date="2022-10-01T09:00:00+09:00",
+    )
+    published = ReviewCycle.objects.create(plan=fifth, fiscal_year=2024, state="公開済")
+    old.get_model("reviews", "Publication").objects.create(
+        cycle=published, report={"title": "公開した報告", "rows": []}, open_data={}
+    )
+
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+    from initiatives.models import Indicator
+    from plan.models import RatingScale
+    from reviews.models import Publication
+    from reviews.models import StatusEntry as NewEntry
+
+    scales = {s.role: (s.name, s.values) for s in RatingScale.objects.filter(plan__ordinal=5)}
+    assert scales == {
+        "progress": ("進捗", ["計画より進んでいる", "計画どおり", "計画より遅れている", "評価できない"]),
+        "achievement": ("達成状況", ["達成", "一部達成", "未達成"]),
+        "direction": ("今後の方向性", ["継続", "拡充", "見直し", "取組終了"]),
+    }
+    assert not RatingScale.objects.filter(plan__ordinal=3).exists()
+    [indicator] = Indicator.objects.all()
+    assert (indicator.initiative_id, indicator.name, indicator.unit) == (
+        online.pk,
+        "オンライン申請の割合",
+        "%",
+    )
+    assert [(t.fiscal_year, t.target) for t in indicator.targets.order_by("fiscal_year")] == [
+        (2022, Decimal("50.00")),
+        (2023, Decimal("50.00")),
+    ]
+    assert [NewEntry.objects.get(pk=e.pk).kpi_actuals for e in entries] == [
+        {str(indicator.pk): "12.50"},
+        {str(indicator.pk): "30.00"},
+    ]
+    assert NewEntry.objects.get(pk=entries[0].pk).achievement == "一部達成"
+    assert NewEntry.history.get(id=entries[0].pk, version=0).kpi_actuals == {str(indicator.pk): "10.00"}
+    report = Publication.objects.get().report
+    assert report["ratings"] == {"progress": "進捗", "achievement": "達成状況", "direction": "今後の方向性"}
+    assert (report["behind"], report["title"]) == ("計画より遅れている", "公開した報告")
