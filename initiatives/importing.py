@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditKind
 from audit.trail import record
-from initiatives.models import Department, Evaluation, Initiative, RoadmapCell
+from initiatives.models import Department, Evaluation, Indicator, IndicatorTarget, Initiative, RoadmapCell
 from plan.eras import fiscal_year_label
 from plan.models import is_empty
 from workbooks import WorkbookError
@@ -43,6 +43,9 @@ class InitiativeRow:
     goals: list | None = None  # goal codes
     department: str | None = None  # "" means no department
     carried_from: list | None = None  # [(plan ordinal, number)]
+    # The indicator (KPI) the table prints for the initiative: {"name", "unit", "baseline", "baseline_year",
+    # "targets": {fiscal_year: Decimal}}; {} where the table names none; None where it has no such columns.
+    indicator: dict | None = None
 
 
 SCALAR_FIELDS = [
@@ -259,6 +262,8 @@ def _apply_row(initiative, row, columns, goal_by_code, carried_targets, set_link
         changes += _apply_roadmap(initiative, row.roadmap, created, history)
     if row.evaluations is not None:
         changes += _apply_evaluations(initiative, row.evaluations, created, history)
+    if row.indicator:
+        changes += _apply_indicator(initiative, row.indicator, created, history)
     if set_links and row.goals is not None:
         old = [] if created else [g.code for g in initiative.goals.all()]
         if sorted(old) != sorted(row.goals):
@@ -327,4 +332,37 @@ def _apply_evaluations(initiative, evaluations, created, history):
                 setattr(evaluation, name, new)
         if evaluation.pk is None or len(changes) > before:
             history.stamp(evaluation).save()
+    return changes
+
+
+def _apply_indicator(initiative, data, initiative_created, history):
+    """The table's indicator is the initiative's first (an administrator may add more in the admin): its name,
+    unit and baseline as the table prints them, and a target for each year the table gives one."""
+    # The stored initiatives come with their indicators and targets (for_plan_table), in order.
+    indicator = None if initiative_created else next(iter(initiative.indicators.all()), None)
+    created = indicator is None
+    if created:
+        indicator = Indicator(initiative=initiative, position=1)
+    changes = []
+    for name in ("name", "unit", "baseline", "baseline_year"):
+        if name not in data:
+            continue
+        old, new = getattr(indicator, name), data[name]
+        if old != new:
+            label = f"{Indicator._meta.get_field(name).verbose_name}（{_('指標')}）"
+            changes.append(Change(label, "" if old is None else str(old), "" if new is None else str(new)))
+            setattr(indicator, name, new)
+    if changes or created:
+        history.stamp(indicator).save()
+    targets = {t.fiscal_year: t for t in indicator.targets.all()} if not created else {}
+    for year, value in sorted(data["targets"].items()):
+        target = targets.get(year) or IndicatorTarget(indicator=indicator, fiscal_year=year)
+        if target.target != value:
+            label = _("%(name)sの目標値（%(year)s）") % {
+                "name": indicator.name,
+                "year": fiscal_year_label(year),
+            }
+            changes.append(Change(label, "" if target.pk is None else str(target.target), str(value)))
+            target.target = value
+            history.stamp(target).save()
     return changes

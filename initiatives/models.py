@@ -52,6 +52,12 @@ class InitiativeQuerySet(models.QuerySet):
                 Prefetch("roadmap", queryset=RoadmapCell.objects.order_by("fiscal_year")),
                 Prefetch("evaluations", queryset=Evaluation.objects.order_by("fiscal_year")),
                 Prefetch(
+                    "indicators",
+                    queryset=Indicator.objects.order_by("position", "pk").prefetch_related(
+                        Prefetch("targets", queryset=IndicatorTarget.objects.order_by("fiscal_year"))
+                    ),
+                ),
+                Prefetch(
                     "carried_from",
                     queryset=Initiative.objects.select_related("plan").order_by("plan__ordinal", "number"),
                 ),

@@ -56,6 +56,25 @@ def initiative_to_dict(initiative, columns):
             for e in initiative.evaluations.all()
         ],
         "carried_from": [{"plan": p.plan.ordinal, "number": p.number} for p in initiative.carried_from.all()],
+        "indicators": [indicator_to_dict(i) for i in initiative.indicators.all()],
+    }
+
+
+def _decimal(value):
+    """A decimal as exact text (JSON numbers are floats to most readers)."""
+    return None if value is None else str(value)
+
+
+def indicator_to_dict(indicator):
+    return {
+        "name": indicator.name,
+        "unit": indicator.unit,
+        "lower_is_better": indicator.lower_is_better,
+        "baseline": _decimal(indicator.baseline),
+        "baseline_year": indicator.baseline_year,
+        "targets": [
+            {"fiscal_year": t.fiscal_year, "target": _decimal(t.target)} for t in indicator.targets.all()
+        ],
     }
 
 

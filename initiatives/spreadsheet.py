@@ -12,6 +12,7 @@ below it, header rows repeated on every printed page and full-width digits are a
 
 import re
 import unicodedata
+from decimal import Decimal
 
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from initiatives.models import (
     Department,
     Evaluation,
     ImportProfile,
+    Indicator,
     Initiative,
     Stage,
 )
@@ -87,6 +89,15 @@ FIELD_TARGETS = {
 }
 IGNORE = "ignore"
 YEAR = "year:"
+# The initiative's indicator (KPI) as a plan table prints it, one per row: its name, unit, baseline, and a
+# target per fiscal year (KPI_TARGET + year). The actuals come with the yearly survey, not with the plan.
+KPI = "kpi:"
+KPI_FIELDS = {
+    "kpi:name": _lazy("指標（KPI）の名前"),
+    "kpi:unit": _lazy("指標の単位"),
+    "kpi:baseline": _lazy("指標の基準値（策定時）"),
+}
+KPI_TARGET = "kpi:target:"
 
 
 class UnknownHeaders(PlanImportError):
@@ -108,6 +119,11 @@ def target_choices(plan):
     choices += [(COLUMN + c.key, c.header) for c in plan.columns.all()]
     choices += [
         (f"{YEAR}{y}", _("年次計画 %(year)s") % {"year": fiscal_year_label(y)}) for y in plan.fiscal_years
+    ]
+    choices += [(field, str(label)) for field, label in KPI_FIELDS.items()]
+    choices += [
+        (f"{KPI_TARGET}{y}", _("指標の目標値 %(year)s") % {"year": fiscal_year_label(y)})
+        for y in plan.fiscal_years
     ]
     return choices
 
@@ -133,16 +149,26 @@ def _resolve(text, value, plan, mapping):
 # Headers other cities' tables use, proposed on the mapping page only: the reader itself never guesses.
 GUESSES = [
     ("number", lambda h: h.upper().rstrip(".") in ("NO", "番号", "通番", "#")),
+    ("kpi:name", lambda h: h.startswith(("指標", "活動指標", "成果指標")) or h.upper().startswith("KPI")),
+    ("kpi:unit", lambda h: h == "単位"),
+    ("kpi:baseline", lambda h: h.startswith(("基準値", "策定時"))),
+    (IGNORE, lambda h: h.startswith(("現状値", "実績値", "前年度"))),  # actuals come with the survey
     ("name", lambda h: h.endswith("名") and not h.endswith("課名")),
     ("description", lambda h: "概要" in h or h.endswith("内容")),
     ("department", lambda h: "担当" in h or "所管" in h),
 ]
 REIWA_SHORT = re.compile(r"^R(\d{1,2})(年度)?$")
+REIWA_INSIDE = re.compile(r"R(\d{1,2})(?!\d)")
 
 
-def _guess(text):
+def _guess(text, value, plan):
     if match := REIWA_SHORT.match(unicodedata.normalize("NFKC", text).upper()):
         return f"{YEAR}{2018 + int(match.group(1))}"
+    if text.startswith("目標値") and plan.fiscal_years:
+        # 目標値（令和8年度）: that year's target; a 目標値 without a year is the plan's last year's.
+        year = _year_in_header(value) or plan.last_fiscal_year
+        if year in plan.fiscal_years:
+            return f"{KPI_TARGET}{year}"
     return next((field for field, test in GUESSES if test(text)), IGNORE)
 
 
@@ -162,7 +188,8 @@ def _unknown_headers(rows, index, plan, mapping, messages):
                 "key": compact(value),
                 "below": cell_text(below[col]) if col < len(below) else "",
                 "sample": cell_text(sample_row[col])[:40] if col < len(sample_row) else "",
-                "proposed": _resolve(compact(value), value, plan, mapping) or _guess(compact(value)),
+                "proposed": _resolve(compact(value), value, plan, mapping)
+                or _guess(compact(value), value, plan),
             }
         )
     return UnknownHeaders(messages, index + 1, columns)
@@ -171,7 +198,8 @@ def _unknown_headers(rows, index, plan, mapping, messages):
 class Layout:
     """Where each field sits in a worksheet, read from its header rows."""
 
-    def __init__(self, header_row, columns, years, data_start, headers, evaluation_year):
+    def __init__(self, header_row, columns, years, data_start, headers, evaluation_year, baseline_year=None):
+        self.baseline_year = baseline_year  # 策定時（令和3年度）: the year of the indicator's baseline
         self.header_row = header_row
         self.columns = columns  # field -> column index (0-based)
         self.years = years  # column index -> fiscal year
@@ -215,7 +243,7 @@ def _read_header(rows, index, plan, mapping):
     header = rows[index]
     below = rows[index + 1] if index + 1 < len(rows) else ()
     columns, years, headers = {}, {}, {}
-    evaluation_year = None
+    evaluation_year = baseline_year = None
     errors, unknown = [], []
     for col, value in enumerate(header):
         text = compact(value)
@@ -248,6 +276,8 @@ def _read_header(rows, index, plan, mapping):
         if field == "actions":
             # 令和3年度までの取組内容: the evaluation belongs to that fiscal year.
             evaluation_year = _header_year(value)
+        if field == "kpi:baseline":
+            baseline_year = _year_in_header(value)
     data_start = index + 2
     # A two-row header: 年次計画 merged above one cell per fiscal year.
     if (
@@ -275,7 +305,23 @@ def _read_header(rows, index, plan, mapping):
         raise PlanImportError(errors)
     if "actions" in columns and evaluation_year is None:
         evaluation_year = plan.last_fiscal_year
-    return Layout(index + 1, columns, dict(sorted(years.items())), data_start, headers, evaluation_year)
+    if any(f.startswith(KPI) for f in columns) and "kpi:name" not in columns:
+        errors.append(
+            _("%(row)d行目: 指標の単位・基準値・目標値を読むには、指標（KPI）の名前の列も必要です。")
+            % {"row": index + 1}
+        )
+        raise PlanImportError(errors)
+    return Layout(
+        index + 1, columns, dict(sorted(years.items())), data_start, headers, evaluation_year, baseline_year
+    )
+
+
+def _year_in_header(value):
+    """The fiscal year a header names, in full (令和7年度) or short (策定時（R7）); None if it names none."""
+    if year := _header_year(value):
+        return year
+    short = REIWA_INSIDE.search(unicodedata.normalize("NFKC", cell_text(value)).upper())
+    return 2018 + int(short.group(1)) if short else None
 
 
 def _header_year(value):
@@ -342,7 +388,7 @@ def _is_text(field, plan):
     """A field whose rest may wrap onto the next printed row: the fixed texts and the text columns."""
     if field.startswith(COLUMN):
         return _column(field, plan).kind in TEXT_KINDS
-    return field in TEXT_FIELDS
+    return field in (*TEXT_FIELDS, "kpi:name", "kpi:unit")
 
 
 def _column(field, plan):
@@ -459,6 +505,7 @@ def _read_row(row_no, number, fields, marks, layout, plan):
     if "target_stage" in fields:
         row.target_stage = words("target_stage", Stage.values, _("取組目標")) or ""
     row.values = _column_values(fields, plan, cell_where, errors)
+    row.indicator = _indicator(fields, layout, cell_where, errors)
     if layout.years:
         row.roadmap = _roadmap(marks, layout, row_no, errors)
     evaluation_fields = [f for f in ("actions", "achievement", "direction") if f in fields]
@@ -564,6 +611,46 @@ def _number(value, where, errors):
         )
         return None
     return int(number) if number.is_integer() else number
+
+
+def _indicator(fields, layout, cell_where, errors):
+    """The row's indicator as the table prints it, or None where the table has no indicator columns or the
+    row names none."""
+    if "kpi:name" not in fields:
+        return None
+    name = cell_text(fields["kpi:name"])
+    if not name:
+        return {}  # the table says this initiative has no indicator
+    indicator = {"name": name, "unit": cell_text(fields.get("kpi:unit")), "targets": {}}
+    if "kpi:baseline" in fields:
+        indicator["baseline"] = _decimal(fields["kpi:baseline"], cell_where("kpi:baseline"), errors)
+        indicator["baseline_year"] = layout.baseline_year
+    for field, value in fields.items():
+        if field.startswith(KPI_TARGET):
+            target = _decimal(value, cell_where(field), errors)
+            if target is not None:
+                indicator["targets"][int(field.removeprefix(KPI_TARGET))] = target
+    if len(indicator["name"]) > Indicator._meta.get_field("name").max_length:
+        errors.append(
+            _("%(where)s: 指標の名前が長すぎます（%(limit)d文字まで）。")
+            % {"where": cell_where("kpi:name"), "limit": Indicator._meta.get_field("name").max_length}
+        )
+    return indicator
+
+
+def _decimal(value, where, errors):
+    """A baseline or target: full-width digits and thousands commas read; two decimal places at most."""
+    number = _number(value, where, errors)
+    if number is None:
+        return None
+    number = Decimal(str(number))
+    if -number.as_tuple().exponent > 2 or abs(number) >= 10**12:
+        errors.append(
+            _("%(where)s: %(value)s は指標の値として使えません（整数12桁・小数2桁まで）。")
+            % {"where": where, "value": cell_text(value)}
+        )
+        return None
+    return number.quantize(Decimal("0.01"))
 
 
 def _scale(plan, role):

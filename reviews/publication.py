@@ -18,6 +18,10 @@ def cycle_open_data(cycle, report):
     by_number = {row["number"]: row for row in report["rows"]}
     for item in data["initiatives"]:
         row = by_number.get(item["number"])
+        # Each indicator with this year's actual as published (the report's rows list them in the same order).
+        for indicator, reported in zip(item["indicators"], (row or {}).get("indicators", []), strict=False):
+            indicator["fiscal_year"] = cycle.fiscal_year
+            indicator["actual"] = reported["actual"]
         item["evaluations"] = (
             [
                 {

@@ -8,6 +8,7 @@ import logging
 import resource
 import subprocess
 import sys
+from decimal import Decimal
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -138,7 +139,35 @@ def report_xlsx(report):
     sheet.print_title_rows = f"{header_row}:{header_row}"
     print_a4_landscape(sheet)
     _summary_sheet(workbook.create_sheet("集計"), report)
+    measured = [row for row in report["rows"] if row.get("indicators")]
+    if measured:
+        _indicator_sheet(workbook.create_sheet("指標"), report, measured)
     return workbook_bytes(workbook)
+
+
+def _indicator_sheet(sheet, report, rows):
+    """指標（KPI）の実績: one line per indicator, numbers as numbers."""
+    sheet.cell(row=1, column=1, value=f"{report['title']} 指標（KPI）の実績").font = Font(bold=True, size=12)
+    headers = [("項番", 6), ("個別計画名", 28), ("指標名", 30), ("単位", 8), ("目標値", 12), ("実績値", 12)]
+    headers.append(("達成率（%）", 12))
+    for col, (text, width) in enumerate(headers, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = width
+        cell = write_cell(sheet, 3, col, text, CENTER)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+    line = 3
+    for row in rows:
+        for indicator in row["indicators"]:
+            line += 1
+            values = [row["number"], row["name"], indicator["name"], indicator["unit"]]
+            values += [_number(indicator[k]) for k in ("target", "actual", "rate")]
+            for col, value in enumerate(values, start=1):
+                write_cell(sheet, line, col, value, CENTER if col in (1, 4) else WRAP)
+    print_a4_landscape(sheet)
+
+
+def _number(text):
+    return None if text is None else Decimal(text)
 
 
 CENTERED = {"number", "planned_stage", "achievement", "direction"}

@@ -9,7 +9,7 @@ from collections import Counter
 
 from django.db.models import Prefetch
 
-from initiatives.models import Evaluation, Initiative, RoadmapCell
+from initiatives.models import Evaluation, Indicator, Initiative, RoadmapCell
 from plan.eras import fiscal_year_label, wareki
 from plan.models import CitySettings, ColumnKind, Goal, Plan
 from reviews import scales
@@ -49,6 +49,10 @@ def behind_of(report):
     return report.get("behind", BEHIND_BEFORE_SCALES)
 
 
+def _text(value):
+    return None if value is None else str(value)
+
+
 def _share(count, total):
     return round(100 * count / total, 1) if total else 0.0
 
@@ -61,7 +65,11 @@ def cycle_report(cycle):
     entries = list(
         StatusEntry.objects.filter(cycle=cycle)
         .select_related("initiative", "initiative__department")
-        .prefetch_related(Prefetch("initiative__goals", queryset=Goal.objects.order_by("order")))
+        .prefetch_related(
+            Prefetch("initiative__goals", queryset=Goal.objects.order_by("order")),
+            Prefetch("initiative__indicators", queryset=Indicator.objects.order_by("position", "pk")),
+            "initiative__indicators__targets",
+        )
         .order_by("initiative__number")
     )
     planned = dict(
@@ -89,6 +97,18 @@ def cycle_report(cycle):
                 "issues": entry.issues,
                 "direction": entry.direction,
                 "state": entry.state,
+                "indicators": [
+                    {
+                        "name": r["indicator"].name,
+                        "unit": r["indicator"].unit,
+                        "target": _text(r["target"]),
+                        "actual": _text(r["actual"]),
+                        "rate": None if r["rate"] is None else str(round(r["rate"], 1)),
+                    }
+                    for r in scales.indicator_rows(
+                        initiative.indicators.all(), cycle.fiscal_year, entry.kpi_actuals
+                    )
+                ],
             }
         )
     return {

@@ -165,3 +165,79 @@ def test_the_command_refuses_an_unmapped_layout_naming_what_to_do(plan6, tmp_pat
         in stderr.getvalue()
     )
     assert not Initiative.objects.filter(plan=plan6).exists()
+
+
+# A 群馬県-style table: 指標, 策定時 (the baseline, with its year), 現状値 (last year's actual), 目標値 per year.
+KPI_HEADERS = [
+    "No.",
+    "事業名",
+    "R9",
+    "R10",
+    "R11",
+    "R12",
+    "R13",
+    "指標",
+    "単位",
+    "策定時（R7）",
+    "現状値",
+    "目標値（R9）",
+    "目標値（R13）",
+]
+KPI_ROWS = [
+    [1, "窓口DX", "検討", "実施", "⇒", "⇒", "⇒", "書かない窓口の利用率", "％", "１０", 12, 20, "８０"],
+    [2, "電子契約", None, "検討", "実施", "⇒", "⇒", "", "", None, None, None, None],
+]
+
+
+def test_a_table_with_indicators_maps_them_with_their_baseline_and_yearly_targets(admin_client, plan6):
+    response = upload(admin_client, plan6, workbook(KPI_HEADERS, KPI_ROWS))
+    proposed = {c["header"]: c["proposed"] for c in response.context["unknown"].columns}
+    assert {h: proposed[h] for h in KPI_HEADERS[7:]} == {
+        "指標": "kpi:name",
+        "単位": "kpi:unit",
+        "策定時（R7）": "kpi:baseline",
+        "現状値": "ignore",  # an actual is the survey's, not the plan's
+        "目標値（R9）": "kpi:target:2027",
+        "目標値（R13）": "kpi:target:2031",
+    }
+    html = response.content.decode()
+    assert "評価の列は、この計画の尺度の語として読みます" in html and "達成／一部達成／未達成" in html
+
+    mapping = {f"col_{n}": value for n, value in enumerate(proposed.values())}
+    preview = mapped(admin_client, response, mapping)
+    assert preview.status_code == 200, preview.content.decode()
+    admin_client.post(CONFIRM_URL, preview.context["confirm_form"].initial)
+
+    first, second = Initiative.objects.filter(plan=plan6).order_by("number")
+    [indicator] = first.indicators.all()
+    assert (indicator.name, indicator.unit, indicator.baseline, indicator.baseline_year) == (
+        "書かない窓口の利用率",
+        "％",
+        10,
+        2025,
+    )
+    assert [(t.fiscal_year, t.target) for t in indicator.targets.order_by("fiscal_year")] == [
+        (2027, 20),
+        (2031, 80),
+    ]
+    assert not second.indicators.exists()
+    history = indicator.history.get()
+    assert history.history_change_reason and history.history_user is not None
+
+    # The same table again changes nothing; a new target is an update, named in the preview.
+    again = upload(admin_client, plan6, workbook(KPI_HEADERS, KPI_ROWS))
+    assert "新規作成 0件、更新 0件、変更なし 2件" in again.content.decode()
+    changed = [row[:] for row in KPI_ROWS]
+    changed[0][12] = 90
+    preview = upload(admin_client, plan6, workbook(KPI_HEADERS, changed))
+    assert "書かない窓口の利用率の目標値（令和13年度 (2031)）" in preview.content.decode()
+
+
+def test_a_target_that_is_not_a_number_is_named_by_its_cell(admin_client, plan6):
+    rows = [KPI_ROWS[0][:12] + ["約80"]]
+    response = upload(admin_client, plan6, workbook(KPI_HEADERS, rows))
+    mapping = {f"col_{n}": c["proposed"] for n, c in enumerate(response.context["unknown"].columns)}
+    preview = mapped(admin_client, response, mapping)
+    assert preview.status_code == 400
+    assert "3行目 M列（目標値（R13））: 「約80」は数値ではありません。" in preview.content.decode()
+    assert not Initiative.objects.filter(plan=plan6).exists()

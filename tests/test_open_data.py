@@ -39,6 +39,7 @@ INITIATIVE_KEYS = {
     "roadmap": list,
     "evaluations": list,
     "carried_from": list,
+    "indicators": list,  # added with the plans' indicators (KPIs); the seed's initiatives have none
 }
 ROADMAP_KEYS = {"fiscal_year": int, "stage": str, "continued": bool}
 EVALUATION_KEYS = {"fiscal_year": int, "achievement": str, "direction": str, "actions": str}

@@ -3,7 +3,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from initiatives.models import Department, Initiative
+from initiatives.models import Department, Indicator, IndicatorTarget, Initiative
 
 
 def test_the_home_page_leads_to_the_newest_plan(client, plan5):
@@ -48,12 +48,16 @@ def test_the_plan_page_needs_the_same_queries_however_many_initiatives(
     url = reverse("initiatives:plan_table", args=[5])
     # plan, goals, references, review steps; initiatives with department, goals, roadmap, evaluations,
     # carried-from, carried-into; the plan list; the glossary; the earlier plans; whether the predecessor
-    # has initiatives.
-    with django_assert_num_queries(16):  # … the plan's own columns; the city's names
+    # has initiatives. … the plan's own columns; the city's names; the initiatives' indicators and their targets.
+    indicator = Indicator.objects.create(
+        initiative=plan5.initiatives.get(number=1), name="申請のオンライン化率"
+    )
+    IndicatorTarget.objects.create(indicator=indicator, fiscal_year=2026, target=50)
+    with django_assert_num_queries(18):
         client.get(url)
     for number in range(100, 140):
         Initiative.objects.create(plan=plan5, number=number, name=f"追加 {number}")
-    with django_assert_num_queries(16):  # … the plan's own columns; the city's names
+    with django_assert_num_queries(18):
         client.get(url)
 
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from initiatives.models import Initiative, RoadmapCell
+from initiatives.models import Indicator, IndicatorTarget, Initiative, RoadmapCell
 from reviews.cycles import take_step
 from reviews.entries import save_entry
 from reviews.models import ReviewCycle, StatusEntry
@@ -124,8 +124,12 @@ def test_the_report_needs_the_same_queries_however_many_initiatives(
     cycle = ReviewCycle.objects.select_related("plan").get(pk=cycle.pk)  # as the views fetch it
     # entries with initiative and department; their goals; the roadmap cells of the year; the plan's goals.
     # … the plan's columns with their choices, for the breakdowns; the city's names of its committees; the plan's
-    # rating scales with their words, which the counts follow.
-    with django_assert_num_queries(9):
+    # rating scales with their words, which the counts follow; the initiatives' indicators and their targets.
+    indicator = Indicator.objects.create(
+        initiative=plan5.initiatives.get(number=1), name="申請のオンライン化率"
+    )
+    IndicatorTarget.objects.create(indicator=indicator, fiscal_year=cycle.fiscal_year, target=50)
+    with django_assert_num_queries(11):
         cycle_report(cycle)
     for number in range(100, 130):
         initiative = Initiative.objects.create(plan=plan5, number=number, name=f"追加 {number}")
@@ -133,7 +137,7 @@ def test_the_report_needs_the_same_queries_however_many_initiatives(
     cycle = ReviewCycle.objects.select_related("plan").get(
         pk=cycle.pk
     )  # a new request's plan reads its scales anew
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         cycle_report(cycle)
 
 

@@ -16,3 +16,9 @@ def rating_name(report, field):
 @register.filter
 def behind_word(report):
     return behind_of(report)
+
+
+@register.filter
+def with_indicators(rows):
+    """The report's rows that have indicators (a report made before indicators has none)."""
+    return [row for row in rows if row.get("indicators")]
