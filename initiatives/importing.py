@@ -108,12 +108,12 @@ def _yes_no(value):
     return "●" if value else ""
 
 
-def _roadmap_text(cells):
+def _roadmap_text(cells, mark):
     """{year: (stage, continued)} as the plan prints it: 令和4年度 (2022) 検討, 令和5年度 (2023) ⇒ …"""
     parts = []
     for year in sorted(cells):
         stage, continued = cells[year]
-        parts.append(f"{fiscal_year_label(year)} {'⇒' if continued else stage}")
+        parts.append(f"{fiscal_year_label(year)} {mark if continued else stage}")
     return "、".join(parts)
 
 
@@ -314,7 +314,8 @@ def _apply_roadmap(initiative, roadmap, created, history):
         elif (cell.stage, cell.continued) != value:
             cell.stage, cell.continued = value
             history.stamp(cell).save(update_fields=["stage", "continued"])
-    return [Change(str(RoadmapCell._meta.verbose_name), _roadmap_text(old), _roadmap_text(new))]
+    mark = initiative.plan.continuation_mark
+    return [Change(str(RoadmapCell._meta.verbose_name), _roadmap_text(old, mark), _roadmap_text(new, mark))]
 
 
 def _apply_evaluations(initiative, evaluations, created, history):

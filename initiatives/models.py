@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
@@ -8,13 +9,6 @@ from simple_history.models import HistoricalRecords
 
 from plan.fields import LimitedTextField
 from plan.models import Goal, Plan
-
-
-class Stage(models.TextChoices):
-    """The stages of the plan's 年次計画."""
-
-    STUDY = "検討", _("検討")
-    IMPLEMENT = "実施", _("実施")
 
 
 class Department(models.Model):
@@ -81,10 +75,10 @@ class Initiative(models.Model):
     description = LimitedTextField(_("計画内容"), blank=True)
     # {PlanColumn.key: value} for the columns the plan defines (plan/models.py); a key not here is empty.
     column_values = models.JSONField(_("計画が定める列の値"), default=dict, blank=True)
+    # A stage word of the plan's roadmap (plan.RoadmapStage), checked where it comes in.
     target_stage = models.CharField(
         _("取組目標"),
         max_length=10,
-        choices=Stage.choices,
         blank=True,
         help_text=_("第四次計画の表にある取組目標。年次計画のある計画では空欄（最終年度の段階が目標）。"),
     )
@@ -118,9 +112,6 @@ class Initiative(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="initiative_unique_number_per_plan"),
             models.CheckConstraint(condition=Q(number__gte=1), name="initiative_number_positive"),
-            models.CheckConstraint(
-                condition=Q(target_stage__in=["", *Stage.values]), name="initiative_target_stage_valid"
-            ),
         ]
 
     def __str__(self):
@@ -143,7 +134,8 @@ class RoadmapCell(models.Model):
         Initiative, verbose_name=_("個別計画"), on_delete=models.CASCADE, related_name="roadmap"
     )
     fiscal_year = models.PositiveSmallIntegerField(_("年度"))
-    stage = models.CharField(_("段階"), max_length=10, choices=Stage.choices)
+    # A stage word of the plan's roadmap (plan.RoadmapStage), checked where it comes in (clean, the reader).
+    stage = models.CharField(_("段階"), max_length=10)
     continued = models.BooleanField(
         _("前年度から継続（⇒）"), default=False, help_text=_("計画書の⇒: 前年度の段階を引き継ぐ")
     )
@@ -155,16 +147,24 @@ class RoadmapCell(models.Model):
         verbose_name_plural = _("年次計画")
         constraints = [
             models.UniqueConstraint(fields=["initiative", "fiscal_year"], name="roadmapcell_unique_year"),
-            models.CheckConstraint(condition=Q(stage__in=Stage.values), name="roadmapcell_stage_valid"),
         ]
 
     def __str__(self):
-        return f"{self.initiative} {self.fiscal_year}: {self.mark}"
+        return f"{self.initiative} {self.fiscal_year}: {'⇒' if self.continued else self.stage}"
 
-    @property
-    def mark(self):
-        """The mark as the plan prints it: the stage where it starts, ⇒ where it continues."""
-        return "⇒" if self.continued else self.stage
+    def clean(self):
+        plan = self.initiative.plan
+        if self.stage not in plan.stage_words:
+            raise ValidationError(
+                {
+                    "stage": _("「%(word)s」はこの計画の年次計画の段階ではありません（%(words)s）。")
+                    % {"word": self.stage, "words": "、".join(plan.stage_words)}
+                }
+            )
+
+    def mark_in(self, plan):
+        """The mark as the plan prints it: the stage where it starts, the continuation mark (⇒) where it goes on."""
+        return plan.continuation_mark if self.continued else self.stage
 
 
 class Evaluation(models.Model):

@@ -24,6 +24,9 @@ def plan_to_dict(plan, initiatives=None):
             "title": plan.title,
             "first_fiscal_year": plan.first_fiscal_year,
             "last_fiscal_year": plan.last_fiscal_year,
+            # The roadmap's mark for a year that continues the stage of the year before (added with the plans'
+            # own definitions; the stages themselves are each cell's "stage").
+            "continuation_mark": plan.continuation_mark,
         },
         "goals": [{"code": g.code, "title": g.title} for g in plan.goals.all()],
         # The plan's own columns: each initiative carries its value under the column's key.
@@ -153,7 +156,9 @@ def open_data_csv(data):
             item["department"] or "",
             item["target_stage"],
         ]
-        row += [("⇒" if cells[y]["continued"] else cells[y]["stage"]) if y in cells else "" for y in years]
+        # A snapshot published before the mark was in the data printed ⇒, the only mark there was.
+        mark = data["plan"].get("continuation_mark", "⇒")
+        row += [(mark if cells[y]["continued"] else cells[y]["stage"]) if y in cells else "" for y in years]
         for year in eval_years:
             e = evaluations.get(year, {})
             row += [e.get("actions", ""), e.get("achievement", ""), e.get("direction", "")]

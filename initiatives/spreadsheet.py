@@ -28,7 +28,6 @@ from initiatives.models import (
     ImportProfile,
     Indicator,
     Initiative,
-    Stage,
 )
 from plan.eras import fiscal_year_label, parse_fiscal_year, wareki
 from plan.models import MARK, ColumnKind, Plan
@@ -503,11 +502,11 @@ def _read_row(row_no, number, fields, marks, layout, plan):
     if "description" in fields:
         row.description = cell_text(fields["description"])
     if "target_stage" in fields:
-        row.target_stage = words("target_stage", Stage.values, _("取組目標")) or ""
+        row.target_stage = words("target_stage", plan.stage_words, _("取組目標")) or ""
     row.values = _column_values(fields, plan, cell_where, errors)
     row.indicator = _indicator(fields, layout, cell_where, errors)
     if layout.years:
-        row.roadmap = _roadmap(marks, layout, row_no, errors)
+        row.roadmap = _roadmap(marks, layout, row_no, errors, plan)
     evaluation_fields = [f for f in ("actions", "achievement", "direction") if f in fields]
     if layout.evaluation_year and evaluation_fields:
         row.evaluations = []
@@ -681,30 +680,44 @@ def _flag(value, where, errors):
     return None
 
 
-def _roadmap(marks, layout, row_no, errors):
+def _roadmap(marks, layout, row_no, errors, plan):
+    """The row's roadmap cells in the plan's stage words; ⇒ (or the plan's own mark) continues the year before."""
+    stages, mark = plan.stage_words, plan.continuation_mark
     cells, previous = {}, None
     for col, year in layout.years.items():
         text = compact(marks[col])
         where = layout.where(row_no, col)
         if text == "":
             cells[year], previous = None, None
-        elif text in Stage.values:
+        elif not stages:
+            errors.append(
+                _(
+                    "%(where)s: この計画には年次計画の段階が定められていません。管理画面の計画の「年次計画の段階」で定めてください。"
+                )
+                % {"where": where}
+            )
+            cells[year] = None
+        elif text in stages:
             cells[year], previous = (text, False), text
-        elif text in CONTINUE_MARKS:
+        elif text in CONTINUE_MARKS or text == mark:
             if previous is None:
                 errors.append(
                     _(
-                        "%(where)s: 「⇒」は前年度の段階を引き継ぐ記号ですが、前年度に「検討」も「実施」もありません。"
+                        "%(where)s: 「%(mark)s」は前年度の段階を引き継ぐ記号ですが、前年度に段階（%(stages)s）がありません。"
                     )
-                    % {"where": where}
+                    % {"where": where, "mark": mark, "stages": "".join(f"「{s}」" for s in stages)}
                 )
             cells[year] = (previous, True) if previous else None
         else:
             errors.append(
                 _(
-                    "%(where)s: 「%(value)s」は年次計画の記号として使えません。「検討」「実施」「⇒」のいずれかか空欄にしてください。"
+                    "%(where)s: 「%(value)s」は年次計画の記号として使えません。%(allowed)sのいずれかか空欄にしてください。"
                 )
-                % {"where": where, "value": cell_text(marks[col])}
+                % {
+                    "where": where,
+                    "value": cell_text(marks[col]),
+                    "allowed": "".join(f"「{s}」" for s in [*stages, mark]),
+                }
             )
             cells[year], previous = None, None
     return cells
@@ -846,10 +859,10 @@ def write_plan_workbook(plan, initiatives):
         row = first_data + offset
         cells = {c.fiscal_year: c for c in initiative.roadmap.all()}
         values = [f(initiative) for _h, _w, f in columns[:split]]
-        values += [cells[y].mark if y in cells else "" for y in years]
+        values += [cells[y].mark_in(plan) if y in cells else "" for y in years]
         values += [f(initiative) for _h, _w, f in columns[split:]]
         for col, value in enumerate(values, start=1):
-            centered = col == 1 or (split < col <= split + len(years)) or value in ("●", "検討", "実施")
+            centered = col == 1 or (split < col <= split + len(years)) or value in (MARK, *plan.stage_words)
             write_cell(sheet, row, col, value, CENTER if centered else WRAP)
     notes_row = first_data + len(initiatives) + 1
     for offset, line in enumerate(plan.table_notes.splitlines()):

@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from plan.definitions import add_columns, add_scales, columns_of, presets, scales_of
+from plan.definitions import add_columns, add_roadmap, add_scales, columns_of, presets, roadmap_of, scales_of
 from plan.models import (
     CitySettings,
     ColumnChoice,
@@ -21,6 +21,7 @@ from plan.models import (
     PlanReference,
     RatingScale,
     RatingWord,
+    RoadmapStage,
 )
 
 
@@ -71,13 +72,19 @@ class DefinitionSourceForm(forms.Form):
         ]
 
     def definition(self):
-        """(columns, scales) of the chosen preset or plan."""
+        """(columns, scales, roadmap) of the chosen preset or plan."""
         kind, _sep, key = self.cleaned_data["source"].partition(":")
         if kind == "preset":
             preset = presets()[key]
-            return preset["columns"], preset.get("scales", [])
+            return preset["columns"], preset.get("scales", []), preset.get("roadmap")
         source = Plan.objects.get(pk=key)
-        return columns_of(source), scales_of(source)
+        return columns_of(source), scales_of(source), roadmap_of(source)
+
+
+class RoadmapStageInline(admin.TabularInline):
+    model = RoadmapStage
+    fields = ["position", "word", "reached"]
+    extra = 0
 
 
 class RatingWordInline(admin.TabularInline):
@@ -141,10 +148,18 @@ class PlanAdmin(admin.ModelAdmin):
         "achievements",
         "progress_management",
         "table_notes",
+        "continuation_mark",
         "definition",
     ]
     readonly_fields = ["definition"]
-    inlines = [PlanColumnInline, RatingScaleInline, GoalInline, PlanReferenceInline, ManagementStepInline]
+    inlines = [
+        PlanColumnInline,
+        RoadmapStageInline,
+        RatingScaleInline,
+        GoalInline,
+        PlanReferenceInline,
+        ManagementStepInline,
+    ]
 
     @admin.display(description=_("計画期間"))
     def period_label(self, plan):
@@ -169,8 +184,14 @@ class PlanAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = DefinitionSourceForm(request.POST or None, plan=plan)
         if request.method == "POST" and form.is_valid():
-            columns, scales = form.definition()
+            columns, scales, roadmap = form.definition()
             added, kept = add_columns(plan, columns)
+            if add_roadmap(plan, roadmap):
+                messages.success(
+                    request,
+                    gettext("年次計画の段階を追加しました: %(stages)s")
+                    % {"stages": "、".join(s["word"] for s in roadmap["stages"])},
+                )
             added_scales, kept_scales = add_scales(plan, scales)
             if added_scales:
                 messages.success(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from plan.models import ColumnChoice, PlanColumn, RatingScale, RatingWord
+from plan.models import ColumnChoice, PlanColumn, RatingScale, RatingWord, RoadmapStage
 
 PRESETS = Path(__file__).resolve().parent / "presets"
 COLUMN_FIELDS = ["key", "header", "kind", "is_public", "in_table", "max_length", "width"]
@@ -100,8 +100,34 @@ def add_scales(target, scales):
     return added, kept
 
 
+def roadmap_of(plan):
+    """The plan's roadmap words in the presets' shape."""
+    return {
+        "continuation_mark": plan.continuation_mark,
+        "stages": [{"word": s.word, "reached": s.reached} for s in plan.stages.all()],
+    }
+
+
+def add_roadmap(target, roadmap):
+    """The roadmap's stages and continuation mark, for a plan that has no stages yet; return whether it took
+    them (a plan with stages keeps its own: its roadmap cells are in those words)."""
+    if not roadmap or target.stages.exists():
+        return False
+    with transaction.atomic():
+        RoadmapStage.objects.bulk_create(
+            RoadmapStage(plan=target, position=n, word=s["word"], reached=s["reached"])
+            for n, s in enumerate(roadmap["stages"], start=1)
+        )
+        target.continuation_mark = roadmap.get("continuation_mark", target.continuation_mark)
+        target.save(update_fields=["continuation_mark"])
+    target.__dict__.pop("roadmap_stages", None)
+    return True
+
+
 def copy_definition(source, target):
-    """The source plan's columns and their choice lists, and its rating scales, copied to another plan."""
+    """The source plan's columns and their choice lists, its rating scales and its roadmap's words, copied to
+    another plan."""
     columns = add_columns(target, columns_of(source))
     scales = add_scales(target, scales_of(source))
+    add_roadmap(target, roadmap_of(source))
     return columns[0] + scales[0], columns[1] + scales[1]

@@ -36,6 +36,12 @@ class Plan(models.Model):
     achievements = LimitedTextField(_("主な成果"), blank=True)
     progress_management = LimitedTextField(_("計画の進行管理"), blank=True)
     table_notes = LimitedTextField(_("個別計画表の注記"), blank=True)
+    continuation_mark = models.CharField(
+        _("継続の記号"),
+        max_length=2,
+        default="⇒",
+        help_text=_("年次計画で、前年度の段階を引き継ぐ年に印刷する記号"),
+    )
 
     class Meta:
         verbose_name = _("情報化推進計画")
@@ -89,6 +95,34 @@ class Plan(models.Model):
     def scale(self, role):
         return self.rating_scales.get(role)
 
+    @cached_property
+    def roadmap_stages(self):
+        """The stages of the plan's roadmap (RoadmapStage) in order, read once per plan object."""
+        return list(self.stages.all())
+
+    @property
+    def stage_words(self):
+        """The words of the roadmap's stages (検討, 実施 in the fifth plan)."""
+        return [s.word for s in self.roadmap_stages]
+
+    def stage_rank(self, word):
+        """How far along the roadmap a stage is (1 for the first), or None for a word the plan has not."""
+        return next((n for n, s in enumerate(self.roadmap_stages, start=1) if s.word == word), None)
+
+    @property
+    def reached_words(self):
+        """The words of 実施状況: not started, each stage under way (検討中, 実施中), done, stopped."""
+        return [NOT_STARTED, *(s.reached for s in self.roadmap_stages), COMPLETED, STOPPED]
+
+    def reached_rank(self, word):
+        """How far along the roadmap 実施状況 says the initiative is (0 not started … one past the last stage
+        for 完了), or None for 中止 and words the plan has not."""
+        if word == NOT_STARTED:
+            return 0
+        if word == COMPLETED:
+            return len(self.roadmap_stages) + 1
+        return next((n for n, s in enumerate(self.roadmap_stages, start=1) if s.reached == word), None)
+
     @property
     def rating_names(self):
         """{role: name} of the survey's ratings, in the reader's language where the catalogue knows the name (the
@@ -105,6 +139,42 @@ class Plan(models.Model):
         # A plan being drafted may know when it starts before the city decides when it ends.
         last = fiscal_year_label(self.last_fiscal_year) if self.last_fiscal_year else ""
         return f"{fiscal_year_label(self.first_fiscal_year)}～{last}"
+
+
+# The words of 実施状況 every plan has, around its own stages under way (RoadmapStage.reached).
+NOT_STARTED, COMPLETED, STOPPED = "未着手", "完了", "中止"
+
+
+class RoadmapStage(models.Model):
+    """One stage of the plan's roadmap (年次計画): the word it prints (検討), and the word of 実施状況 for an
+    initiative working in that stage (検討中). The order is the order in which an initiative goes through them."""
+
+    plan = models.ForeignKey(Plan, verbose_name=_("計画"), on_delete=models.CASCADE, related_name="stages")
+    position = models.PositiveSmallIntegerField(_("順番"))
+    word = models.CharField(_("段階の語"), max_length=10, help_text=_("年次計画に印刷する語（例: 検討）"))
+    reached = models.CharField(
+        _("実施状況の語"),
+        max_length=10,
+        help_text=_("調査で、この段階に取り組んでいることを表す語（例: 検討中）"),
+    )
+
+    class Meta:
+        verbose_name = _("年次計画の段階")
+        verbose_name_plural = _("年次計画の段階")
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "word"], name="roadmapstage_unique_word"),
+            models.UniqueConstraint(fields=["plan", "reached"], name="roadmapstage_unique_reached"),
+        ]
+
+    def __str__(self):
+        return self.word
+
+    def clean(self):
+        if self.reached in (NOT_STARTED, COMPLETED, STOPPED):
+            raise ValidationError(
+                {"reached": _("「%(word)s」はどの計画にもある実施状況の語です。") % {"word": self.reached}}
+            )
 
 
 class ColumnKind(models.TextChoices):

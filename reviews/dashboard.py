@@ -93,7 +93,7 @@ def year_cell(year, planned, cycle, entry, initiative, plan):
         "planned": planned,
         "cycle": cycle,
         "entry": entry,
-        "reached": entry.get_stage_reached_display() if entry and entry.stage_reached else "",
+        "reached": entry.stage_reached if entry else "",
         "difference": difference,
         "difference_class": difference_class,
         "url": initiative_url(initiative, year) if entry else "",

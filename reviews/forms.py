@@ -61,6 +61,11 @@ class StatusEntryForm(forms.ModelForm):
         self.indicators = list(indicators)
         if not self.is_bound:
             self.initial["based_on_version"] = self.instance.version
+        self.fields["stage_reached"] = forms.ChoiceField(
+            label=self.fields["stage_reached"].label,
+            choices=[("", "---------"), *((w, w) for w in plan.reached_words)],
+            required=False,
+        )
         # The ratings offer the words of the plan's scales, under the plan's names for them.
         proposals = proposals or {}
         for name in scales.RATED_FIELDS:

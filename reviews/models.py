@@ -11,7 +11,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from initiatives.models import Initiative, RoadmapCell, Stage
+from initiatives.models import Initiative, RoadmapCell
 from plan.eras import fiscal_year_label
 from plan.fields import LimitedTextField
 from plan.models import Plan
@@ -29,24 +29,6 @@ class CycleState(models.TextChoices):
     def entries_editable(self):
         """Entries are recorded only while the survey runs; once compiled they are locked."""
         return self == CycleState.SURVEYING
-
-
-class StageReached(models.TextChoices):
-    """実施状況: the stage actually reached this year, in the roadmap's own terms."""
-
-    NOT_STARTED = "未着手", _("未着手")
-    STUDYING = "検討中", _("検討中")
-    IMPLEMENTING = "実施中", _("実施中")
-    COMPLETED = "完了", _("完了")
-    STOPPED = "中止", _("中止")
-
-    @property
-    def rank(self):
-        """How far along the roadmap's stages this is, to compare with the planned stage."""
-        return {"未着手": 0, "検討中": 1, "実施中": 2, "完了": 3}.get(self.value)
-
-
-PLANNED_RANK = {Stage.STUDY: 1, Stage.IMPLEMENT: 2}
 
 
 class EntryState(models.TextChoices):
@@ -269,7 +251,8 @@ class StatusEntry(models.Model):
     initiative = models.ForeignKey(
         Initiative, verbose_name=_("個別計画"), on_delete=models.PROTECT, related_name="status_entries"
     )
-    stage_reached = models.CharField(_("実施状況"), max_length=10, choices=StageReached.choices, blank=True)
+    # A word of the plan's 実施状況 (plan.Plan.reached_words), checked where it comes in.
+    stage_reached = models.CharField(_("実施状況"), max_length=10, blank=True)
     # 進捗, 達成状況 and 今後の方向性 hold words of the plan's rating scales (plan.RatingScale), checked where
     # they come in (reviews.scales): the words are the plan's, not the code's.
     progress = models.CharField(_("進捗"), max_length=20, blank=True)
@@ -305,9 +288,6 @@ class StatusEntry(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["cycle", "initiative"], name="statusentry_unique_initiative_per_cycle"
-            ),
-            models.CheckConstraint(
-                condition=Q(stage_reached__in=["", *StageReached.values]), name="statusentry_stage_valid"
             ),
         ]
 

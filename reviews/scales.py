@@ -9,9 +9,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from initiatives.models import Stage
 from plan.models import Meaning, ScaleRole
-from reviews.models import StageReached
 
 # The entry fields that hold a scale's word: each is named as its scale's role.
 RATED_FIELDS = list(ScaleRole.values)
@@ -19,21 +17,24 @@ RATED_FIELDS = list(ScaleRole.values)
 # The order the report's summary counts them in.
 RATED_FIELDS_IN_REPORT = [ScaleRole.ACHIEVEMENT, ScaleRole.PROGRESS, ScaleRole.DIRECTION]
 
-PLANNED_RANK = {Stage.STUDY: 1, Stage.IMPLEMENT: 2}
 
+def compare(plan, planned_stage, stage_reached):
+    """How the stage reached stands to the roadmap's stage for the year (a Meaning), or None if unknown.
 
-def compare(planned_stage, stage_reached):
-    """How the stage reached stands to the roadmap's stage for the year (a Meaning), or None if unknown."""
+    Both are ranked along the plan's stages (plan.RoadmapStage): 未着手 before the first, each stage under way
+    at its place, 完了 after the last.
+    """
     if not stage_reached:
         return None
-    if not planned_stage:  # the roadmap plans nothing this year
+    planned = plan.stage_rank(planned_stage) if planned_stage else None
+    if planned is None:  # the roadmap plans nothing this year
         return Meaning.NOT_ASSESSABLE
-    reached = StageReached(stage_reached).rank
+    reached = plan.reached_rank(stage_reached)
     if reached is None:  # 中止
         return Meaning.NOT_ASSESSABLE
-    planned = PLANNED_RANK[planned_stage]
-    # 完了 of a 実施 year is what the plan asked for; 完了 during 検討 is ahead of it.
-    reached = min(reached, 2) if planned == 2 else reached
+    # 完了 in the last stage's year is what the plan asked for; 完了 during an earlier stage is ahead of it.
+    last = len(plan.roadmap_stages)
+    reached = min(reached, last) if planned == last else reached
     if reached > planned:
         return Meaning.AHEAD
     return Meaning.ON_PLAN if reached == planned else Meaning.BEHIND
@@ -71,7 +72,7 @@ def propose(scale, values, planned_stage, rate=None):
         return ""
     word = scale.word_for_rate(rate)
     if not word and scale.role == ScaleRole.PROGRESS:
-        meaning = compare(planned_stage, values.get("stage_reached"))
+        meaning = compare(scale.plan, planned_stage, values.get("stage_reached"))
         word = scale.word_meaning(meaning) if meaning else ""
     return word
 

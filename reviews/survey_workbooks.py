@@ -113,7 +113,7 @@ def allowed_words(name, plan):
     """The words a drop-down cell offers, in order."""
     if name in scales.RATED_FIELDS:
         return scales.words(plan, name)
-    return [value for value, _label in _field(name).choices]
+    return plan.reached_words  # 実施状況
 
 
 def columns_for(plan):

@@ -6,7 +6,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from initiatives.models import Stage
 from reviews import scales
 from reviews.models import StatusEntry
 
@@ -68,16 +67,10 @@ class WorklistTable(tables.Table):
             _("計画と経過"),
         )
 
-    def render_planned_stage(self, value):
-        return Stage(value).label if value else ""
-
     def render_state(self, record):
         return format_html(
             '<span class="entry-state state-{}">{}</span>', record.state, record.get_state_display()
         )
-
-    def render_stage_reached(self, record):
-        return record.get_stage_reached_display()
 
     def render_updated(self, record):
         if not record.updated_at:

@@ -50,7 +50,7 @@ def test_an_administrator_copies_the_fifth_plans_columns_drops_one_and_adds_sdgs
 
 
 def test_an_administrator_maps_a_new_layout_once_and_imports_it(page, site, dev_accounts, tmp_path):
-    from plan.definitions import add_columns, presets
+    from plan.definitions import add_columns, add_roadmap, presets
     from tests.test_import_mapping import workbook
 
     sixth = Plan.objects.create(
@@ -61,6 +61,7 @@ def test_an_administrator_maps_a_new_layout_once_and_imports_it(page, site, dev_
         adopted="令和9年3月",
     )
     add_columns(sixth, [c for c in presets()["gunma"]["columns"] if c["key"] == "sdgs"])
+    add_roadmap(sixth, presets()["gunma"]["roadmap"])
     table = tmp_path / "事業一覧.xlsx"
     table.write_bytes(workbook())
 

@@ -97,7 +97,13 @@ def test_the_saved_mapping_previews_imports_and_reads_the_same_layout_next_time(
     first, second = Initiative.objects.filter(plan=plan6).order_by("number")
     assert (first.name, first.description) == ("窓口DX", "書かない窓口を始める")
     assert first.column_values == {"sdgs": ["SDGs 9", "SDGs 11"]}
-    assert [c.mark for c in first.roadmap.order_by("fiscal_year")] == ["検討", "実施", "⇒", "⇒", "⇒"]
+    assert [c.mark_in(plan6) for c in first.roadmap.order_by("fiscal_year")] == [
+        "検討",
+        "実施",
+        "⇒",
+        "⇒",
+        "⇒",
+    ]
     assert second.number == 2 and [c.fiscal_year for c in second.roadmap.all()] == [2028, 2029, 2030, 2031]
 
     # Next year, the same layout: no questions, straight to the preview.

@@ -16,7 +16,7 @@ def migrate(targets):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_report_published_before_files_were_stored_gets_its_files_from_its_snapshot():
-    old = migrate([("reviews", "0003_text_length_limits")])
+    old = migrate([("reviews", "0003_text_length_limits"), ("plan", "0007_city_settings")])
     plan = old.get_model("plan", "Plan").objects.create(ordinal=9, title="試験の計画")
     cycle = old.get_model("reviews", "ReviewCycle").objects.create(
         plan=plan, fiscal_year=2024, state="公開済"
@@ -209,6 +209,14 @@ def test_the_survey_words_become_each_plans_scales_and_the_kpis_its_initiatives_
         "direction": ("今後の方向性", ["継続", "拡充", "見直し", "取組終了"]),
     }
     assert not RatingScale.objects.filter(plan__ordinal=3).exists()
+    from plan.models import Plan as NewPlan
+
+    plan = NewPlan.objects.get(ordinal=5)
+    assert [(s.word, s.reached) for s in plan.roadmap_stages] == [("検討", "検討中"), ("実施", "実施中")]
+    assert (plan.continuation_mark, plan.reached_words) == (
+        "⇒",
+        ["未着手", "検討中", "実施中", "完了", "中止"],
+    )
     [indicator] = Indicator.objects.all()
     assert (indicator.initiative_id, indicator.name, indicator.unit) == (
         online.pk,

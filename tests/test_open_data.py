@@ -22,7 +22,13 @@ DOCUMENT = Path(__file__).resolve().parent.parent / "fixtures" / "source" / "第
 FIXTURES = DOCUMENT.parent.parent
 
 # The documented shape: every key, and the types its value may have.
-PLAN_KEYS = {"ordinal": int, "title": str, "first_fiscal_year": int, "last_fiscal_year": int}
+PLAN_KEYS = {
+    "ordinal": int,
+    "title": str,
+    "first_fiscal_year": int,
+    "last_fiscal_year": int,
+    "continuation_mark": str,  # added with the plans' own roadmap words
+}
 GOAL_KEYS = {"code": str, "title": str}
 COLUMN_KEYS = {"key": str, "header": str, "kind": str}
 INITIATIVE_KEYS = {
@@ -140,6 +146,7 @@ def test_the_json_export_describes_the_plans_themselves(seeded, tmp_path):
         "title": "第五次東大和市情報化推進計画",
         "first_fiscal_year": 2022,
         "last_fiscal_year": 2026,
+        "continuation_mark": "⇒",
     }
     assert [g["code"] for g in fifth["goals"]] == ["I", "II", "III"]
     assert fifth["goals"][2]["title"] == "効果的・効率的な行政の推進"
@@ -148,6 +155,7 @@ def test_the_json_export_describes_the_plans_themselves(seeded, tmp_path):
         "title": "第四次東大和市情報化推進計画",
         "first_fiscal_year": 2019,
         "last_fiscal_year": 2021,
+        "continuation_mark": "⇒",
     }
 
 

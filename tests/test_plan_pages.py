@@ -24,7 +24,7 @@ def test_the_fifth_plan_page_shows_every_initiative_with_its_roadmap_in_japanese
     assert [r["initiative"].number for r in rows] == list(range(1, plan5.initiatives.count() + 1))
     # Item 2 as the document prints it: 検討 ⇒ ⇒ 実施 ⇒.
     item2 = rows[1]
-    assert [c.mark for c in item2["roadmap"]] == ["検討", "⇒", "⇒", "実施", "⇒"]
+    assert [c.mark_in(plan5) for c in item2["roadmap"]] == ["検討", "⇒", "⇒", "実施", "⇒"]
     assert "《新規》</span>GIS(公開型)の導入" in html
     # Item 18's reading of the PDF is stated where the page shows the data.
     assert "項番 18" in html and "●が2つ" in html
@@ -48,16 +48,17 @@ def test_the_plan_page_needs_the_same_queries_however_many_initiatives(
     url = reverse("initiatives:plan_table", args=[5])
     # plan, goals, references, review steps; initiatives with department, goals, roadmap, evaluations,
     # carried-from, carried-into; the plan list; the glossary; the earlier plans; whether the predecessor
-    # has initiatives. … the plan's own columns; the city's names; the initiatives' indicators and their targets.
+    # has initiatives. … the plan's own columns; the city's names; the initiatives' indicators and their targets;
+    # the plan's roadmap stages (the cells' styles, the legend).
     indicator = Indicator.objects.create(
         initiative=plan5.initiatives.get(number=1), name="申請のオンライン化率"
     )
     IndicatorTarget.objects.create(indicator=indicator, fiscal_year=2026, target=50)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         client.get(url)
     for number in range(100, 140):
         Initiative.objects.create(plan=plan5, number=number, name=f"追加 {number}")
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         client.get(url)
 
 
@@ -83,6 +84,7 @@ def test_the_open_data_json_is_served_without_login(client, plan5):
         "title": "第五次東大和市情報化推進計画",
         "first_fiscal_year": 2022,
         "last_fiscal_year": 2026,
+        "continuation_mark": "⇒",
     }
     assert len(data["initiatives"]) == plan5.initiatives.count()
 

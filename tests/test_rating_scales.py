@@ -10,7 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from initiatives.models import Indicator, IndicatorTarget, Initiative, RoadmapCell
-from plan.definitions import add_columns, add_scales, presets
+from plan.definitions import add_columns, add_roadmap, add_scales, presets
 from plan.models import Plan
 from reviews import scales
 from reviews import survey_workbooks as workbooks
@@ -35,6 +35,7 @@ def plan_from_preset(key, predecessor):
     )
     add_columns(plan, preset["columns"])
     add_scales(plan, preset["scales"])
+    add_roadmap(plan, preset["roadmap"])
     for number in (1, 2, 3):
         initiative = Initiative.objects.create(plan=plan, number=number, name=f"取組 {number}")
         RoadmapCell.objects.create(initiative=initiative, fiscal_year=YEAR, stage="実施")

@@ -382,11 +382,10 @@ def test_no_progress_is_proposed_before_a_stage_is_reached(plan5, planned):
     assert scales.propose(plan5.scale("progress"), {"stage_reached": ""}, planned) == ""
 
 
-def test_the_proposals_cover_every_stage_reached():
-    from reviews.models import StageReached
-
+def test_the_proposals_cover_every_stage_reached(plan5):
+    assert plan5.reached_words == ["未着手", "検討中", "実施中", "完了", "中止"]
     for planned in ("検討", "実施", ""):
-        assert {r for p, r in PROPOSALS if p == planned} == set(StageReached.values)
+        assert {r for p, r in PROPOSALS if p == planned} == set(plan5.reached_words)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from initiatives.models import Stage
 from reviews import report_files, roles, scales
 from reviews.models import ReviewCycle
 from reviews.next_plan import NextPlanError, can_start_next_plan, lineage, start_next_plan, successor
@@ -24,10 +23,6 @@ def _plan_with_final_table(request, ordinal):
     return plan
 
 
-def _label(choices, value):
-    return choices(value).label if value else ""
-
-
 def _carries_on(plan, word):
     scale = plan.scale("direction")
     return bool(scale and scale.carries_on(word))
@@ -41,7 +36,7 @@ def final_table_page(request, ordinal):
     rows = [
         {
             **row,
-            "target_label": _label(Stage, row["target_stage"]),
+            "target_label": row["target_stage"],
             "achievement_label": row["achievement"],
             "direction_label": row["direction"],
         }

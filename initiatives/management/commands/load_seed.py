@@ -20,6 +20,7 @@ from plan.models import (
     PlanReference,
     RatingScale,
     RatingWord,
+    RoadmapStage,
 )
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -98,6 +99,14 @@ def load_scales(plan, scales):
             )
 
 
+def load_stages(plan, stages):
+    """The stages of the plan's roadmap, in the document's order."""
+    for position, data in enumerate(stages, start=1):
+        RoadmapStage.objects.update_or_create(
+            plan=plan, word=data["word"], defaults={"position": position, "reached": data["reached"]}
+        )
+
+
 def load_plans(items):
     plans = {}
     for item in items:
@@ -119,6 +128,7 @@ def load_plans(items):
         plan.glossary.exclude(term__in=[t["term"] for t in item["glossary"]]).delete()
         load_columns(plan, item.get("columns", []))
         load_scales(plan, item.get("scales", []))
+        load_stages(plan, item.get("stages", []))
     for path in sorted(FIXTURES.glob("plan-*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         plan = plans[data["plan"]["ordinal"]]
