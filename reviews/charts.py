@@ -16,21 +16,31 @@ ROW_HEIGHT = 38
 FONT_SIZE = 14
 LEGEND_LINE = 22
 
-# word -> (fill, pattern): a light fill that dark text reads on, and a pattern that tells the parts apart
-# in print and for anyone who does not see the colours. Every part is also named in text.
-SEGMENT_STYLES = {
-    "達成": ("#a8d5aa", ""),
-    "一部達成": ("#fbe08f", "diagonal"),
-    "未達成": ("#f3b1aa", "cross"),
-    "計画より進んでいる": ("#a9cbef", "vertical"),
-    "計画どおり": ("#a8d5aa", ""),
-    "計画より遅れている": ("#f3b1aa", "cross"),
-    "評価できない": ("#d8cbee", "diagonal"),
-    "入力済": ("#a8d5aa", ""),
-    "入力中": ("#fbe08f", "diagonal"),
-    "未入力": ("#e4e4e4", "dots"),
-    "": ("#e4e4e4", "dots"),
-}
+# (fill, pattern): a light fill that dark text reads on, and a pattern that tells the parts apart in print and
+# for anyone who does not see the colours. Every part is also named in text.
+GREEN, YELLOW, RED, PURPLE, BLUE = (
+    ("#a8d5aa", ""),
+    ("#fbe08f", "diagonal"),
+    ("#f3b1aa", "cross"),
+    ("#d8cbee", "diagonal"),
+    ("#a9cbef", "vertical"),
+)
+GREY = ("#e4e4e4", "dots")
+# A scale's words in order, best first (達成, 一部達成, 未達成 / A, B, C, D), unless the word says how it
+# compares with the roadmap.
+BY_POSITION = [GREEN, YELLOW, RED, PURPLE, BLUE]
+BY_MEANING = {"ahead": BLUE, "on_plan": GREEN, "behind": RED, "not_assessable": PURPLE}
+# The entry states, the application's own words.
+SEGMENT_STYLES = {"入力済": GREEN, "入力中": YELLOW, "未入力": GREY, "": GREY}
+
+
+def scale_styles(plan):
+    """{word: (fill, pattern)} for the words of the plan's rating scales, and the entry states."""
+    styles = {}
+    for scale in plan.rating_scales.values():
+        for n, word in enumerate(scale.words_in_order):
+            styles.setdefault(word.word, BY_MEANING.get(word.meaning) or BY_POSITION[n % len(BY_POSITION)])
+    return {**styles, **SEGMENT_STYLES}
 
 
 def _text_width(text):
@@ -52,7 +62,7 @@ def _n(value):
     return f"{value:.1f}"
 
 
-def stacked_bars(chart_id, title, bars):
+def stacked_bars(chart_id, title, bars, styles=SEGMENT_STYLES):
     """A chart of one or more 100% stacked bars.
 
     bars: [{"label": text, "total": n, "counts": [{"word", "label", "count", "share"}, …]}, …]
@@ -66,7 +76,7 @@ def stacked_bars(chart_id, title, bars):
                 words.append((c["word"], str(c["label"])))
     legend, x, line = [], BAR_X, 0
     for word, label in words:
-        fill, pattern = SEGMENT_STYLES.get(word, ("#e4e4e4", ""))
+        fill, pattern = styles.get(word, ("#e4e4e4", ""))
         width = 18 + _text_width(label)
         if x + width > CHART_WIDTH and x > BAR_X:
             x, line = BAR_X, line + 1
@@ -92,7 +102,7 @@ def stacked_bars(chart_id, title, bars):
             if not c["count"]:
                 continue
             width = BAR_WIDTH * c["count"] / total
-            fill, pattern = SEGMENT_STYLES.get(c["word"], ("#e4e4e4", ""))
+            fill, pattern = styles.get(c["word"], ("#e4e4e4", ""))
             full, short = f"{c['label']} {c['count']}", str(c["count"])
             text = next((t for t in (full, short) if _text_width(t) + 8 <= width), "")
             segments.append(

@@ -20,7 +20,7 @@ from initiatives.models import Initiative, RoadmapCell
 from plan.eras import fiscal_year_label
 from plan.models import Goal, Meaning
 from reviews import scales
-from reviews.charts import stacked_bars
+from reviews.charts import scale_styles, stacked_bars
 from reviews.filters import BLANK
 from reviews.models import ReviewCycle, StatusEntry
 from reviews.reports import column_values, flag_groups, summarize
@@ -146,11 +146,13 @@ def dashboard_data(cycle):
             ("state", _("入力状況"), _("入力状況"), summary["state"]),
         ]
     ]
+    styles = scale_styles(plan)
     for block in headline:
         block["chart"] = stacked_bars(
             f"chart-{block['id']}",
             _("%(axis)s（全%(total)d件）") % {"axis": block["title"], "total": total},
             [{"label": block["label"], "total": total, "counts": block["counts"]}],
+            styles,
         )
 
     by_number = {i.number: i for i in initiatives}
@@ -197,11 +199,12 @@ def dashboard_data(cycle):
         "matrix": matrix,
         "breakdowns": breakdowns,
         "breakdown_charts": _axis_charts(
-            names, "breakdown", _("目標・区分・担当課別"), [(b["label"], b) for b in breakdowns]
+            names, styles, "breakdown", _("目標・区分・担当課別"), [(b["label"], b) for b in breakdowns]
         ),
         "trend": trend,
         "trend_charts": _axis_charts(
             names,
+            styles,
             "trend",
             _("年度ごとの推移"),
             [(fiscal_year_label(t["cycle"].fiscal_year), t) for t in trend],
@@ -210,13 +213,14 @@ def dashboard_data(cycle):
     }
 
 
-def _axis_charts(names, name, heading, groups):
+def _axis_charts(names, styles, name, heading, groups):
     """A chart for 達成状況 and one for 進捗, each with a bar per group: [(label, {"count", axis: counts})]."""
     return [
         stacked_bars(
             f"chart-{name}-{axis}",
             _("%(axis)s（%(heading)s）") % {"axis": title, "heading": heading},
             [{"label": label, "total": group["count"], "counts": group[axis]} for label, group in groups],
+            styles,
         )
         for axis, title in [("achievement", names["achievement"]), ("progress", names["progress"])]
     ]

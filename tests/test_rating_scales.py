@@ -278,3 +278,31 @@ def test_which_directions_carry_on_is_the_plans(plan5):
     plan = Plan.objects.get(pk=plan5.pk)
     assert plan.scale("direction").carries_on("見直し")
     assert not plan.scale("direction").carries_on("取組終了")
+
+
+def test_the_dashboards_charts_tell_each_word_of_the_plans_scales_apart(
+    client, hamamatsu, plan5, admin, staff
+):
+    from reviews.charts import scale_styles
+
+    # The fifth plan's words keep their colours and patterns.
+    fifth = scale_styles(plan5)
+    assert fifth["達成"] == fifth["計画どおり"] == ("#a8d5aa", "")
+    assert fifth["計画より遅れている"] == fifth["未達成"] == ("#f3b1aa", "cross")
+    assert fifth["計画より進んでいる"] == ("#a9cbef", "vertical")
+    # A–D: the word for late looks late, and no two words of a scale look alike.
+    styles = scale_styles(hamamatsu)
+    assert styles["C"] == fifth["計画より遅れている"] and styles["A"] == fifth["計画より進んでいる"]
+    assert len({styles[w] for w in ("A", "B", "C", "D")}) == 4
+
+    cycle = open_cycle(hamamatsu, YEAR, admin)
+    save_entry(entry_of(cycle, 1), {"stage_reached": "実施中", "progress": "C"}, staff, 0)
+    client.force_login(staff)
+    headline = client.get(reverse("reviews:dashboard", args=[cycle.pk])).context["headline"]
+    [progress] = [block for block in headline if block["id"] == "progress"]
+    assert {item["fill"] for item in progress["chart"]["legend"]} >= {
+        "#a9cbef",
+        "#a8d5aa",
+        "#f3b1aa",
+        "#d8cbee",
+    }
