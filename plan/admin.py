@@ -223,6 +223,7 @@ class PlanAdmin(admin.ModelAdmin):
             "presets": presets().values(),
             "columns": plan.columns.all(),
             "scales": plan.scales.prefetch_related("words"),
+            "stages": plan.stages.all(),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/plan/plan/definition.html", context)
