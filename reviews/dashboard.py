@@ -194,6 +194,7 @@ def dashboard_data(cycle):
     return {
         "total": total,
         "headline": headline,
+        "behind": scales.behind_word(plan),
         "late": late,
         "years": [{"year": y, "cycle": cycles_by_year.get(y)} for y in plan.fiscal_years],
         "matrix": matrix,

@@ -52,9 +52,6 @@ class StatusEntryForm(forms.ModelForm):
             "actions": forms.Textarea(attrs={"rows": 5}),
             "issues": forms.Textarea(attrs={"rows": 3}),
         }
-        help_texts = {
-            "progress": _("空欄のまま保存すると、計画上の段階と実施状況から提案した値になります。"),
-        }
 
     def __init__(self, *args, plan, proposals=None, indicators=(), fiscal_year=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,7 +70,7 @@ class StatusEntryForm(forms.ModelForm):
                 label=scales.name(plan, name),
                 choices=[("", "---------"), *((w, w) for w in scales.words(plan, name))],
                 required=False,
-                help_text=self.fields[name].help_text or scales.proposal_help(plan.scale(name)),
+                help_text=scales.proposal_help(plan.scale(name)),
             )
             field.proposal = proposals.get(name, "")
             self.fields[name] = field

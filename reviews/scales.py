@@ -120,8 +120,18 @@ def unknown_word_message(plan, field, word):
 
 def proposal_help(scale):
     """What a clerk is told of an empty rating, where the scale proposes a word."""
-    if scale is not None and any(w.min_rate is not None for w in scale.words_in_order):
+    if scale is None:
+        return ""
+    by_rate = any(w.min_rate is not None for w in scale.words_in_order)
+    by_roadmap = scale.role == ScaleRole.PROGRESS and any(w.meaning for w in scale.words_in_order)
+    if by_rate and by_roadmap:
+        return _(
+            "空欄のまま保存すると、指標（KPI）の達成率から、達成率がなければ計画上の段階と実施状況から提案した値になります。"
+        )
+    if by_rate:
         return _("空欄のまま保存すると、指標（KPI）の達成率から提案した値になります。")
+    if by_roadmap:
+        return _("空欄のまま保存すると、計画上の段階と実施状況から提案した値になります。")
     return ""
 
 

@@ -131,9 +131,16 @@ def _note(plan):
         scale = plan.scale(rated)
         if scale is None:
             continue
-        if any(w.min_rate is not None for w in scale.words_in_order):
+        by_rate = any(w.min_rate is not None for w in scale.words_in_order)
+        by_roadmap = rated == "progress" and any(w.meaning for w in scale.words_in_order)
+        if by_rate and by_roadmap:
+            note += (
+                f"{scale.name}を空欄にすると、指標（KPI）の達成率から、"
+                "達成率がなければ計画上の段階と実施状況から提案した値になります。"
+            )
+        elif by_rate:
             note += f"{scale.name}を空欄にすると、指標（KPI）の達成率から提案した値になります。"
-        elif any(w.meaning for w in scale.words_in_order):
+        elif by_roadmap:
             note += f"{scale.name}を空欄にすると、計画上の段階と実施状況から提案した値になります。"
     return note
 

@@ -193,7 +193,10 @@ def test_the_workbook_offers_the_plans_words_and_reads_the_actuals(client, hamam
     validations = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
     assert validations["E4:E6"] == '"A,B,C,D"'
     assert validations["I4:I6"] == '"継続,拡充,見直し,終了"'
-    assert "評価を空欄にすると、指標（KPI）の達成率から提案した値になります。" in sheet["D2"].value
+    assert (
+        "評価を空欄にすると、指標（KPI）の達成率から、達成率がなければ計画上の段階と実施状況から提案した値になります。"
+        in sheet["D2"].value
+    )
 
     kpi = book[workbooks.KPI_SHEET]
     kpi["G4"] = 50  # 50 of 40 件
