@@ -23,7 +23,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from initiatives.models import Department, Initiative
+from initiatives.models import Department, Indicator, IndicatorTarget, Initiative
 from reviews.models import CycleEvent, CycleState, StatusEntry
 from tests.personas import make_user, open_cycle
 from tests.test_entry_editing import form_data
@@ -120,6 +120,27 @@ def test_of_twenty_people_saving_one_version_at_once_exactly_one_is_accepted_and
     entry.refresh_from_db()
     assert (entry.version, entry.actions) == (1, accepted[0])
     assert_one_history_row_per_version(entry)
+
+
+def test_of_twenty_actuals_of_one_indicator_saved_at_once_exactly_one_is_kept_with_its_history(cycle):
+    entry = entry_of(cycle, 16)
+    indicator = Indicator.objects.create(initiative=entry.initiative, name="利用率", unit="％")
+    IndicatorTarget.objects.create(indicator=indicator, fiscal_year=cycle.fiscal_year, target=80)
+    url = reverse("reviews:entry", args=[cycle.pk, 16])
+    people = [make_user("staff") for _ in range(PEOPLE)]
+
+    def entering(client, actual):
+        return lambda: client.post(url, form_data(0, **{f"kpi_{indicator.pk}": str(actual)}), follow=True)
+
+    responses = at_once(*(entering(logged_in(p), 50 + n) for n, p in enumerate(people)))
+
+    accepted = [50 + n for n, r in enumerate(responses) if SAVED in page_text(r)]
+    assert len(accepted) == 1
+    assert sum(1 for r in responses if r.status_code == 409) == PEOPLE - 1
+    entry.refresh_from_db()
+    assert (entry.version, entry.kpi_actuals) == (1, {indicator.key: f"{accepted[0]}.00"})
+    assert_one_history_row_per_version(entry)
+    assert entry.history.get(version=1).kpi_actuals == {indicator.key: f"{accepted[0]}.00"}
 
 
 def test_saves_of_different_entries_at_once_are_all_accepted(cycle):
