@@ -70,6 +70,11 @@ HEADERS = [
     ("goals", lambda h: h == "目標"),
     ("department", lambda h: h == "担当課"),
     ("carried_from", lambda h: h.startswith("継続元")),
+    # The indicator columns as write_plan_workbook writes them; 目標値 with a year is read in _resolve.
+    ("kpi:name", lambda h: h == compact("指標（KPI）")),
+    ("kpi:unit", lambda h: h == "指標の単位"),
+    ("kpi:baseline", lambda h: h == "基準値"),
+    ("kpi:baseline_year", lambda h: h == "基準年度"),
 ]
 
 
@@ -95,6 +100,7 @@ KPI_FIELDS = {
     "kpi:name": _lazy("指標（KPI）の名前"),
     "kpi:unit": _lazy("指標の単位"),
     "kpi:baseline": _lazy("指標の基準値（策定時）"),
+    "kpi:baseline_year": _lazy("指標の基準年度"),
 }
 KPI_TARGET = "kpi:target:"
 
@@ -142,6 +148,8 @@ def _resolve(text, value, plan, mapping):
     if field:
         return field
     year = _header_year(value)
+    if year and text.startswith("目標値"):
+        return f"{KPI_TARGET}{year}"
     return f"{YEAR}{year}" if year else None
 
 
@@ -624,6 +632,10 @@ def _indicator(fields, layout, cell_where, errors):
     if "kpi:baseline" in fields:
         indicator["baseline"] = _decimal(fields["kpi:baseline"], cell_where("kpi:baseline"), errors)
         indicator["baseline_year"] = layout.baseline_year
+    if "kpi:baseline_year" in fields:
+        indicator["baseline_year"] = _baseline_year(
+            fields["kpi:baseline_year"], cell_where("kpi:baseline_year"), errors
+        )
     for field, value in fields.items():
         if field.startswith(KPI_TARGET):
             target = _decimal(value, cell_where(field), errors)
@@ -635,6 +647,21 @@ def _indicator(fields, layout, cell_where, errors):
             % {"where": cell_where("kpi:name"), "limit": Indicator._meta.get_field("name").max_length}
         )
     return indicator
+
+
+def _baseline_year(value, where, errors):
+    """基準年度 in a cell: 令和7年度, R7, 2025 or empty."""
+    if not compact(value):
+        return None
+    if isinstance(value, int | float) and 1900 < value < 2200:
+        return int(value)
+    year = _year_in_header(value)
+    if year is None:
+        errors.append(
+            _("%(where)s: 「%(value)s」は年度として読めません（例: 令和7年度）。")
+            % {"where": where, "value": cell_text(value)}
+        )
+    return year
 
 
 def _decimal(value, where, errors):
@@ -810,7 +837,41 @@ def plan_columns(plan, initiatives):
                 ),
             )
         )
+    if any(i.indicators.all() for i in initiatives):
+        columns += _indicator_columns(plan)
     return columns, has_roadmap
+
+
+def _indicator_columns(plan):
+    """The first indicator of each initiative with its baseline and a target per fiscal year, under the headers
+    the reader knows (KPI_HEADERS); an initiative's further indicators are the admin's."""
+
+    def first(i):
+        return next(iter(i.indicators.all()), None)
+
+    def value(i, name):
+        indicator = first(i)
+        value = getattr(indicator, name) if indicator else None
+        return "" if value is None else value
+
+    def target(i, year):
+        indicator = first(i)
+        return indicator.target_for(year) if indicator else None
+
+    columns = [
+        ("指標（KPI）", 24, lambda i: value(i, "name")),
+        ("指標の単位", 8, lambda i: value(i, "unit")),
+        ("基準値", 10, lambda i: value(i, "baseline")),
+        (
+            "基準年度",
+            10,
+            lambda i: fiscal_year_label(value(i, "baseline_year")) if value(i, "baseline_year") else "",
+        ),
+    ]
+    columns += [
+        (f"目標値 {fiscal_year_label(y)}", 12, lambda i, y=y: target(i, y)) for y in plan.fiscal_years
+    ]
+    return columns
 
 
 def write_plan_workbook(plan, initiatives):

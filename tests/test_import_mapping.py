@@ -2,6 +2,7 @@
 saved as the plan's import profile, and the same layout imports without asking the next time."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -247,3 +248,57 @@ def test_a_target_that_is_not_a_number_is_named_by_its_cell(admin_client, plan6)
     assert preview.status_code == 400
     assert "3行目 M列（目標値（R13））: 「約80」は数値ではありません。" in preview.content.decode()
     assert not Initiative.objects.filter(plan=plan6).exists()
+
+
+def test_a_plan_with_indicators_exports_them_and_reads_its_own_export_back_unchanged(admin_client, plan6):
+    from openpyxl import load_workbook
+
+    from initiatives.models import Indicator, IndicatorTarget
+    from initiatives.spreadsheet import read_plan_workbook, write_plan_workbook
+
+    upload_and_confirm = mapped(admin_client, upload(admin_client, plan6, workbook()))
+    admin_client.post(CONFIRM_URL, upload_and_confirm.context["confirm_form"].initial)
+    first = Initiative.objects.get(plan=plan6, number=1)
+    indicator = Indicator.objects.create(
+        initiative=first, name="書かない窓口の利用率", unit="％", baseline=10, baseline_year=2025
+    )
+    IndicatorTarget.objects.create(indicator=indicator, fiscal_year=2027, target=20)
+    IndicatorTarget.objects.create(indicator=indicator, fiscal_year=2031, target="80.5")
+
+    data = write_plan_workbook(plan6, Initiative.objects.for_plan_table(plan6))
+    sheet = load_workbook(io.BytesIO(data)).active
+    headers = [c.value for c in sheet[3]]
+    assert headers[-9:] == [
+        "指標（KPI）",
+        "指標の単位",
+        "基準値",
+        "基準年度",
+        *(f"目標値 令和{y - 2018}年度 ({y})" for y in range(2027, 2032)),
+    ]
+    assert [c.value for c in sheet[5]][-9:] == [
+        "書かない窓口の利用率",
+        "％",
+        10,
+        "令和7年度 (2025)",
+        20,
+        None,
+        None,
+        None,
+        80.5,
+    ]
+
+    ImportProfile.objects.filter(plan=plan6).delete()  # its own export needs no mapping
+    rows = read_plan_workbook(data, plan6)
+    assert rows[0].indicator == {
+        "name": "書かない窓口の利用率",
+        "unit": "％",
+        "baseline": 10,
+        "baseline_year": 2025,
+        "targets": {2027: 20, 2031: Decimal("80.5")},
+    }
+    assert rows[1].indicator == {}
+    response = admin_client.post(
+        IMPORT_URL,
+        {"plan": plan6.pk, "file": SimpleUploadedFile("export.xlsx", data, content_type=XLSX_CONTENT_TYPE)},
+    )
+    assert "新規作成 0件、更新 0件、変更なし 2件" in response.content.decode()
