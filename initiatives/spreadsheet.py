@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -80,16 +80,16 @@ HEADERS = [
 
 # What a source column may hold, for the administrator's mapping of a layout the reader does not know.
 FIELD_TARGETS = {
-    "number": _lazy("項番"),
-    "name": _lazy("個別計画名（項目）"),
-    "description": _lazy("計画内容（内容）"),
-    "target_stage": _lazy("取組目標"),
-    "actions": _lazy("取組内容"),
-    "achievement": _lazy("達成状況"),
-    "direction": _lazy("今後の方向性"),
-    "goals": _lazy("目標"),
-    "department": _lazy("担当課"),
-    "carried_from": _lazy("継続元"),
+    "number": gettext_lazy("項番"),
+    "name": gettext_lazy("個別計画名（項目）"),
+    "description": gettext_lazy("計画内容（内容）"),
+    "target_stage": gettext_lazy("取組目標"),
+    "actions": gettext_lazy("取組内容"),
+    "achievement": gettext_lazy("達成状況"),
+    "direction": gettext_lazy("今後の方向性"),
+    "goals": gettext_lazy("目標"),
+    "department": gettext_lazy("担当課"),
+    "carried_from": gettext_lazy("継続元"),
 }
 IGNORE = "ignore"
 YEAR = "year:"
@@ -97,10 +97,10 @@ YEAR = "year:"
 # target per fiscal year (KPI_TARGET + year). The actuals come with the yearly survey, not with the plan.
 KPI = "kpi:"
 KPI_FIELDS = {
-    "kpi:name": _lazy("指標（KPI）の名前"),
-    "kpi:unit": _lazy("指標の単位"),
-    "kpi:baseline": _lazy("指標の基準値（策定時）"),
-    "kpi:baseline_year": _lazy("指標の基準年度"),
+    "kpi:name": gettext_lazy("指標（KPI）の名前"),
+    "kpi:unit": gettext_lazy("指標の単位"),
+    "kpi:baseline": gettext_lazy("指標の基準値（策定時）"),
+    "kpi:baseline_year": gettext_lazy("指標の基準年度"),
 }
 KPI_TARGET = "kpi:target:"
 
