@@ -5,35 +5,17 @@ reads the dashboard and the report in those words."""
 import pytest
 from playwright.sync_api import expect
 
-from initiatives.models import Initiative, RoadmapCell
-from plan.definitions import add_columns, add_roadmap, add_scales, presets
 from plan.models import Plan
 from reviews.cycles import start_cycle, take_step
 from tests.browser import log_in, shot
+from tests.test_rating_scales import YEAR, plan_from_preset
 
 pytestmark = pytest.mark.browser
-YEAR = 2027
 
 
 @pytest.fixture
 def hamamatsu(site, dev_accounts, django_user_model):
-    preset = presets()["hamamatsu"]
-    plan = Plan.objects.create(
-        ordinal=6,
-        title="第六次東大和市情報化推進計画",
-        first_fiscal_year=YEAR,
-        last_fiscal_year=YEAR + 4,
-        adopted="令和9年3月",
-        predecessor=Plan.objects.get(ordinal=5),
-    )
-    add_columns(plan, preset["columns"])
-    add_scales(plan, preset["scales"])
-    add_roadmap(plan, preset["roadmap"])
-    for number, name in ((1, "書かない窓口"), (2, "電子契約")):
-        initiative = Initiative.objects.create(
-            plan=plan, number=number, name=name, description=f"{name}を進める"
-        )
-        RoadmapCell.objects.create(initiative=initiative, fiscal_year=YEAR, stage="実施")
+    plan = plan_from_preset("hamamatsu", Plan.objects.get(ordinal=5))
     admin = django_user_model.objects.get(username="admin")
     take_step(start_cycle(plan, YEAR, admin), "open", admin)
     return plan
@@ -47,7 +29,7 @@ def test_an_indicator_with_a_target_its_actual_and_the_proposed_word(page, site,
     page.goto(site + f"/admin/login/?next=/admin/initiatives/initiative/{initiative.pk}/change/")
     log_in(page, "admin", dev_accounts["admin"])
     page.locator(".add-row a", has_text="指標（KPI）").click()
-    page.locator("#id_indicators-0-name").fill("書かない窓口で受け付けた申請の件数")
+    page.locator("#id_indicators-0-name").fill("窓口で受け付けた申請の件数")
     page.locator("#id_indicators-0-unit").fill("件")
     page.get_by_role("button", name="保存して編集を続ける").click()
     expect(page.locator(".messagelist")).to_contain_text("変更しました")
@@ -67,7 +49,7 @@ def test_an_indicator_with_a_target_its_actual_and_the_proposed_word(page, site,
     expect(page.get_by_label("評価")).to_be_visible()
     expect(page.get_by_text("目標値 100.00件（令和9年度 (2027)）")).to_be_visible()
     page.get_by_label("実施状況").select_option("実施中")
-    page.get_by_label("実績値（書かない窓口で受け付けた申請の件数）").fill("120")
+    page.get_by_label("実績値（窓口で受け付けた申請の件数）").fill("120")
     page.get_by_label("取組内容").fill("窓口2か所で書かない窓口を始めた。")
     shot(page, "entry-kpi")
     page.set_viewport_size({"width": 390, "height": 844})
