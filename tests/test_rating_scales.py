@@ -309,3 +309,63 @@ def test_the_dashboards_charts_tell_each_word_of_the_plans_scales_apart(
         "#f3b1aa",
         "#d8cbee",
     }
+
+
+def test_a_gunma_style_plan_imports_its_table_surveys_and_reports_in_its_own_words(
+    client, admin_client, plan5, admin, staff
+):
+    """Mapped import of a 群馬県-style table with an indicator, the survey by workbook, the report's A–D."""
+    from tests.test_import_mapping import CONFIRM_URL, KPI_HEADERS, KPI_ROWS, mapped, upload, workbook
+
+    preset = presets()["gunma"]
+    gunma = Plan.objects.create(
+        ordinal=6, title="第六次東大和市情報化推進計画", first_fiscal_year=YEAR, last_fiscal_year=YEAR + 4
+    )
+    add_columns(gunma, preset["columns"])
+    add_scales(gunma, preset["scales"])
+    add_roadmap(gunma, preset["roadmap"])
+    response = upload(admin_client, gunma, workbook(KPI_HEADERS, KPI_ROWS))
+    mapping = {f"col_{n}": c["proposed"] for n, c in enumerate(response.context["unknown"].columns)}
+    preview = mapped(admin_client, response, mapping)
+    admin_client.post(CONFIRM_URL, preview.context["confirm_form"].initial)
+    assert gunma.initiatives.count() == 2
+
+    department = make_department("総務課", gunma, numbers=[1, 2])
+    cycle = open_cycle(gunma, YEAR, admin)
+    client.force_login(staff)
+    data = client.get(reverse("reviews:workbook_download", args=[cycle.pk, department.pk])).content
+    book = load_workbook(io.BytesIO(data))
+    survey, kpi = book[workbooks.SURVEY_SHEET], book[workbooks.KPI_SHEET]
+    assert [c.value for c in survey[workbooks.HEADER_ROW]][5] == "評価"
+    assert [c.value for c in kpi[4]][:7] == [1, "窓口DX", "書かない窓口の利用率", "％", 10, 20, None]
+    survey["D4"], survey["D5"] = "実施中", "検討中"
+    survey["F5"] = "D"  # 後退: the clerk's own word
+    kpi["G4"] = "１５"  # halfway from the baseline 10 to the target 20
+    out = io.BytesIO()
+    book.save(out)
+    preview = client.post(
+        reverse("reviews:workbook_upload", args=[cycle.pk]),
+        {"department": department.pk, "file": io.BytesIO(out.getvalue())},
+    )
+    assert preview.status_code == 200, preview.content.decode()
+    client.post(reverse("reviews:workbook_confirm", args=[cycle.pk]), preview.context["confirm_form"].initial)
+    assert [
+        e.achievement for e in StatusEntry.objects.filter(cycle=cycle).order_by("initiative__number")
+    ] == [
+        "B",
+        "D",
+    ]
+
+    report = cycle_report(cycle)
+    assert [(c["word"], c["count"]) for c in report["summary"]["achievement"]] == [
+        ("A", 0),
+        ("B", 1),
+        ("C", 0),
+        ("D", 1),
+    ]
+    assert report["rows"][0]["indicators"] == [
+        {"name": "書かない窓口の利用率", "unit": "％", "target": "20.00", "actual": "15.00", "rate": "50.0"}
+    ]
+    html = client.get(reverse("reviews:report", args=[cycle.pk])).content.decode()
+    assert '<th scope="col" class="c-mark">評価</th>' in html
+    assert "指標（KPI）の実績" in html and "50.0%" in html
