@@ -113,7 +113,7 @@ def form_for_columns(columns):
 
 
 class MarkedColumnFilter(admin.SimpleListFilter):
-    """The mark columns (●) of every plan, as one filter: 官民データ活用 and 自治体DX for the fifth plan."""
+    """The mark columns (●) of every plan, as one filter (the fifth plan has two)."""
 
     title = gettext_lazy("計画の列（●）")
     parameter_name = "marked"
