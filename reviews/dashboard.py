@@ -77,7 +77,8 @@ def _linked(counts, name, cycle, **filters):
     return [
         {
             **c,
-            "label": c["word"] or _("未入力"),
+            # A word the catalogue knows is shown in the reader's language (plan/words.py).
+            "label": _(c["word"]) if c["word"] else _("未入力"),
             "url": worklist_url(cycle, **filters, **{name: c["word"] or BLANK}),
         }
         for c in counts
@@ -93,7 +94,7 @@ def year_cell(year, planned, cycle, entry, initiative, plan):
         "planned": planned,
         "cycle": cycle,
         "entry": entry,
-        "reached": entry.stage_reached if entry else "",
+        "reached": _(entry.stage_reached) if entry and entry.stage_reached else "",
         "difference": difference,
         "difference_class": difference_class,
         "url": initiative_url(initiative, year) if entry else "",

@@ -1,5 +1,6 @@
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from initiatives.models import Department, Initiative
@@ -59,7 +60,7 @@ class WorklistFilter(django_filters.FilterSet):
         for name in ("achievement", "progress"):
             words = scales.words(cycle.plan, name)
             self.filters[name].label = scales.name(cycle.plan, name)
-            self.filters[name].extra["choices"] = [*((w, w) for w in words), (BLANK, _("未入力"))]
+            self.filters[name].extra["choices"] = [*((w, gettext(w)) for w in words), (BLANK, _("未入力"))]
         # One filter per mark and choice column of the plan, named by its key, after 担当課.
         self.plan_columns = filterable_columns(cycle.plan)
         added = [(c.key, column_filter(c)) for c in self.plan_columns]

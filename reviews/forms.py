@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from initiatives.models import actual_text
@@ -60,7 +61,7 @@ class StatusEntryForm(forms.ModelForm):
             self.initial["based_on_version"] = self.instance.version
         self.fields["stage_reached"] = forms.ChoiceField(
             label=self.fields["stage_reached"].label,
-            choices=[("", "---------"), *((w, w) for w in plan.reached_words)],
+            choices=[("", "---------"), *((w, gettext(w)) for w in plan.reached_words)],
             required=False,
         )
         # The ratings offer the words of the plan's scales, under the plan's names for them.
@@ -68,7 +69,7 @@ class StatusEntryForm(forms.ModelForm):
         for name in scales.RATED_FIELDS:
             field = forms.ChoiceField(
                 label=scales.name(plan, name),
-                choices=[("", "---------"), *((w, w) for w in scales.words(plan, name))],
+                choices=[("", "---------"), *((w, gettext(w)) for w in scales.words(plan, name))],
                 required=False,
                 help_text=scales.proposal_help(plan.scale(name)),
             )

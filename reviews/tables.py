@@ -4,6 +4,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reviews import scales
@@ -71,6 +72,19 @@ class WorklistTable(tables.Table):
         return format_html(
             '<span class="entry-state state-{}">{}</span>', record.state, record.get_state_display()
         )
+
+    # The plan's words, in the reader's language where the catalogue knows them (plan/words.py).
+    def render_planned_stage(self, value):
+        return gettext(value)
+
+    def render_stage_reached(self, value):
+        return gettext(value)
+
+    def render_progress(self, value):
+        return gettext(value)
+
+    def render_achievement(self, value):
+        return gettext(value)
 
     def render_updated(self, record):
         if not record.updated_at:

@@ -369,3 +369,26 @@ def test_a_gunma_style_plan_imports_its_table_surveys_and_reports_in_its_own_wor
     html = client.get(reverse("reviews:report", args=[cycle.pk])).content.decode()
     assert '<th scope="col" class="c-mark">評価</th>' in html
     assert "指標（KPI）の実績" in html and "50.0%" in html
+
+
+def test_in_english_the_shipped_words_are_translated_and_a_plans_own_words_shown_as_stated(
+    client, hamamatsu, plan5, admin, staff
+):
+    client.post(reverse("set_language"), {"language": "en", "next": "/plans/5/"})
+    fifth = client.get(reverse("initiatives:plan_table", args=[5])).content.decode()
+    assert ">Study<" in fifth and ">Implement<" in fifth and ">検討<" not in fifth
+
+    cycle = open_cycle(hamamatsu, YEAR, admin)
+    save_entry(entry_of(cycle, 1), {"stage_reached": "実施中", "progress": "C"}, staff, 0)
+    client.force_login(staff)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    row = next(
+        r
+        for r in client.get(reverse("reviews:worklist", args=[cycle.pk])).context["table"].rows
+        if r.record.initiative.number == 1
+    )
+    assert [row.get_cell(c) for c in ("planned_stage", "stage_reached", "progress")] == [
+        "Implement",
+        "Implementing",
+        "C",
+    ]

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -17,3 +18,10 @@ def stage_class(word, plan):
 def quoted_stages(plan):
     """The plan's stage words as a legend prints them: 「検討」「実施」."""
     return "".join(f"「{word}」" for word in plan.stage_words)
+
+
+@register.filter
+def word(value):
+    """A plan's word (a stage, 実施状況, a rating) in the reader's language where the catalogue knows it
+    (plan/words.py); otherwise as the plan states it."""
+    return gettext(value) if value else value

@@ -36,9 +36,10 @@ def final_table_page(request, ordinal):
     rows = [
         {
             **row,
-            "target_label": row["target_stage"],
-            "achievement_label": row["achievement"],
-            "direction_label": row["direction"],
+            # The plan's words, in the reader's language where the catalogue knows them (plan/words.py).
+            "target_label": _(row["target_stage"]) if row["target_stage"] else "",
+            "achievement_label": _(row["achievement"]) if row["achievement"] else "",
+            "direction_label": _(row["direction"]) if row["direction"] else "",
         }
         for row in report["rows"]
     ]
