@@ -117,6 +117,15 @@ class Initiative(models.Model):
     def __str__(self):
         return f"{self.plan.ordinal}-{self.number} {self.name}"
 
+    def clean(self):
+        if self.target_stage and self.plan_id and self.target_stage not in self.plan.stage_words:
+            raise ValidationError(
+                {
+                    "target_stage": _("「%(word)s」はこの計画の年次計画の段階ではありません（%(words)s）。")
+                    % {"word": self.target_stage, "words": "、".join(self.plan.stage_words)}
+                }
+            )
+
     @property
     def final_target_stage(self):
         """取組目標, or for a plan with a roadmap the stage the roadmap reaches in the plan's last year."""
@@ -153,6 +162,8 @@ class RoadmapCell(models.Model):
         return f"{self.initiative} {self.fiscal_year}: {'⇒' if self.continued else self.stage}"
 
     def clean(self):
+        if not self.initiative.plan_id:  # the initiative's own form says what is missing
+            return
         plan = self.initiative.plan
         if self.stage not in plan.stage_words:
             raise ValidationError(
@@ -194,6 +205,24 @@ class Evaluation(models.Model):
 
     def __str__(self):
         return f"{self.initiative} {self.fiscal_year}: {self.achievement} / {self.direction}"
+
+    def clean(self):
+        """The words are the plan's (its rating scales), as the admin's inline enters them."""
+        if not self.initiative.plan_id:  # the initiative's own form says what is missing
+            return
+        plan = self.initiative.plan
+        errors = {}
+        for name in ("achievement", "direction"):
+            scale = plan.scale(name)
+            words = scale.values if scale else []
+            if getattr(self, name) not in words:
+                errors[name] = _("「%(word)s」はこの計画の%(scale)sの語ではありません（%(words)s）。") % {
+                    "word": getattr(self, name),
+                    "scale": scale.name if scale else name,
+                    "words": "、".join(words),
+                }
+        if errors:
+            raise ValidationError(errors)
 
 
 class ImportProfile(models.Model):

@@ -392,3 +392,36 @@ def test_in_english_the_shipped_words_are_translated_and_a_plans_own_words_shown
         "Implementing",
         "C",
     ]
+
+
+def test_the_admin_refuses_words_the_plan_does_not_have(admin_client, plan4, plan5):
+    from initiatives.models import Evaluation
+
+    initiative = plan4.initiatives.get(number=1)
+    evaluation = initiative.evaluations.get()
+    url = reverse("admin:initiatives_initiative_change", args=[initiative.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, list)}
+    data |= {
+        "plan": plan4.pk,
+        "target_stage": "着手",
+        "goals": [g.pk for g in initiative.goals.all()],
+        "roadmap-TOTAL_FORMS": 0,
+        "roadmap-INITIAL_FORMS": 0,
+        "evaluations-TOTAL_FORMS": 1,
+        "evaluations-INITIAL_FORMS": 1,
+        "evaluations-0-id": evaluation.pk,
+        "evaluations-0-initiative": initiative.pk,
+        "evaluations-0-fiscal_year": evaluation.fiscal_year,
+        "evaluations-0-actions": evaluation.actions,
+        "evaluations-0-achievement": "A",
+        "evaluations-0-direction": evaluation.direction,
+        "indicators-TOTAL_FORMS": 0,
+        "indicators-INITIAL_FORMS": 0,
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "「着手」はこの計画の年次計画の段階ではありません（検討、実施）。" in html
+    assert "「A」はこの計画の達成状況の語ではありません（達成、一部達成、未達成）。" in html
+    assert Evaluation.objects.get(pk=evaluation.pk).achievement == evaluation.achievement
