@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection, models
 from django.db.models import OuterRef, Q, Subquery
+from django.db.models.fields.json import KeyTextTransform
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -308,8 +309,13 @@ class StatusEntry(models.Model):
 
 class PublicationQuerySet(models.QuerySet):
     def for_public_list(self):
-        return self.select_related("cycle", "cycle__plan").order_by(
-            "-cycle__fiscal_year", "-cycle__plan__ordinal"
+        """The list of published reports: each one's title from its snapshot, without loading the snapshots
+        (a report and its open data are the whole plan's table, per year)."""
+        return (
+            self.select_related("cycle", "cycle__plan")
+            .defer("report", "open_data")
+            .annotate(title=KeyTextTransform("title", "report"))
+            .order_by("-cycle__fiscal_year", "-cycle__plan__ordinal")
         )
 
 

@@ -278,3 +278,14 @@ def test_a_pdf_within_its_bounds_is_made_on_request(client, deliberated):
     response = client.get(reverse("reviews:report_file", args=[deliberated.pk, "pdf"]))
 
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
+
+
+def test_the_published_list_reads_titles_not_snapshots(client, deliberated, admin, django_assert_num_queries):
+    publish(deliberated, admin)
+    publications = list(Publication.objects.for_public_list())
+    assert [p.title for p in publications] == ["第五次東大和市情報化推進計画 進捗状況報告 令和7年度 (2025)"]
+    assert {"report", "open_data"} <= publications[0].get_deferred_fields()
+    # The publications with their cycles and plans, and the city's names (page header, licence): however many.
+    with django_assert_num_queries(2):
+        listing = client.get(reverse("published:list")).content.decode()
+    assert "第五次東大和市情報化推進計画 進捗状況報告 令和7年度 (2025)" in listing
