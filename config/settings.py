@@ -143,6 +143,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = SPREADSHEET_MAX_BYTES + 1024 * 1024
 # A PDF made on request runs in a child process with these bounds (reviews/report_files.py): a report too
 # large for them is refused with a message rather than holding a web worker.
 REPORT_PDF_TIMEOUT = float(os.environ.get("REPORT_PDF_TIMEOUT", 60))
+# The worklist shows this many entries a page (a plan of hundreds of initiatives is not one page of HTML).
+WORKLIST_PER_PAGE = int(os.environ.get("WORKLIST_PER_PAGE", 50))
 REPORT_PDF_MAX_MEMORY = int(os.environ.get("REPORT_PDF_MAX_MEMORY_MB", 2048)) * 1024 * 1024
 REPORT_PDF_MAX_BYTES = int(os.environ.get("REPORT_PDF_MAX_MB", 50)) * 1024 * 1024
 

@@ -41,6 +41,8 @@ class WorklistTable(tables.Table):
             "updated",
         ]
         order_by = "number"
+        # Paged, with the filters and the order kept in each page's link (reviews.views.cycles.worklist).
+        template_name = "tables/paged_table.html"
         attrs = {"class": "worklist", "th": {"scope": "col"}}
         row_attrs = {"id": lambda record: f"entry-{record.initiative.number}"}
 

@@ -119,3 +119,18 @@ def test_staff_hand_out_a_department_workbook_and_take_its_answers_in_after_a_pr
     page.get_by_role("button", name="「変更あり」の行を保存する").click()
     expect(page.locator("#entry-19")).to_contain_text("入力済")
     expect(page.locator("#entry-19")).to_contain_text("達成")
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_worklist_is_paged_and_a_page_keeps_the_order(page, site, dev_accounts, settings, width):
+    settings.WORKLIST_PER_PAGE = 10
+    page.set_viewport_size({"width": width, "height": 900})
+    open_survey(page, site, "staff", dev_accounts["staff"])
+    expect(page.locator(".page-status")).to_have_text("26件中 1 / 3 ページ")
+    expect(page.locator("table.worklist tbody tr")).to_have_count(10)
+    page.get_by_role("link", name="項番", exact=True).click()  # sorted by 項番 already: now descending
+    page.get_by_role("link", name="次のページ").click()
+    expect(page.locator(".page-status")).to_have_text("26件中 2 / 3 ページ")
+    expect(page.locator("table.worklist tbody tr").first).to_have_id("entry-16")
+    expect(page.locator("nav.pagination [aria-current=page]")).to_have_text("2")
+    shot(page, f"worklist-paged-{width}")

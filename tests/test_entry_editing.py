@@ -614,8 +614,8 @@ def test_the_worklist_needs_the_same_queries_however_many_initiatives(
     # the cycle's events with their users, the departments whose survey workbooks the user may use (with
     # their initiative counts), the plan's own columns and their choices (the filters per column).
     # And the city's names (its committees' names label the cycle's dates); the plan's rating scales and
-    # their words (the filters' words and the columns' names).
-    expected = 15 if role == "staff" else 16
+    # their words (the filters' words and the columns' names); the count of the rows for the table's pages.
+    expected = 16 if role == "staff" else 17
     with django_assert_num_queries(expected):
         response = client.get(url)
     rows_before = len(response.context["table"].rows)
@@ -667,3 +667,25 @@ def test_nonsense_in_the_worklist_query_does_not_break_it_or_widen_what_is_shown
         response = client.get(worklist["url"], query)
         assert response.status_code == 200, query
         assert shown_numbers(response) == [3, 10], query
+
+
+def test_the_worklist_is_paged_keeping_its_filters_and_order(client, worklist, plan5, admin, settings):
+    settings.WORKLIST_PER_PAGE = 10
+    client.force_login(admin)
+    url = worklist["url"]
+    first = client.get(url, {"sort": "-number"})
+    table = first.context["table"]
+    assert [r.record.initiative.number for r in table.page.object_list] == list(range(26, 16, -1))
+    html = first.content.decode()
+    assert "26件中 1 / 3 ページ" in html
+    assert 'href="?sort=-number&amp;page=2" rel="next"' in html
+    third = client.get(url, {"sort": "-number", "page": 3})
+    assert [r.record.initiative.number for r in third.context["table"].page.object_list] == list(
+        range(6, 0, -1)
+    )
+    assert '<span aria-current="page">3</span>' in third.content.decode()
+    # A filter narrows what is paged, and its page links keep it.
+    narrowed = client.get(url, {"state": "未入力"})
+    empty = StatusEntry.objects.filter(cycle=worklist["cycle"], state="未入力").count()
+    assert narrowed.context["table"].paginator.count == empty == 20  # the fixture records 6 of 26
+    assert "state=%E6%9C%AA%E5%85%A5%E5%8A%9B&amp;page=2" in narrowed.content.decode()

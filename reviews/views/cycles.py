@@ -77,7 +77,7 @@ def worklist(request, cycle_id):
     )
     filterset = WorklistFilter(request.GET or None, queryset=entries, cycle=cycle)
     table = WorklistTable(filterset.qs, cycle=cycle, next_url=request.get_full_path())
-    RequestConfig(request, paginate=False).configure(table)
+    RequestConfig(request, paginate={"per_page": settings.WORKLIST_PER_PAGE}).configure(table)
     context = {
         "cycle": cycle,
         "table": table,
