@@ -377,6 +377,16 @@ class RatingScale(models.Model):
     def carries_on(self, word):
         return any(w.carries_on for w in self.words_in_order if w.word == word)
 
+    @property
+    def proposes_by_rate(self):
+        """Some word has a threshold on the KPIs' achievement rate."""
+        return any(w.min_rate is not None for w in self.words_in_order)
+
+    @property
+    def proposes_by_roadmap(self):
+        """A progress scale with words for how the stage reached compares with the roadmap."""
+        return self.role == ScaleRole.PROGRESS and any(w.meaning for w in self.words_in_order)
+
     def word_for_rate(self, rate):
         """The word whose threshold the achievement rate (%) reaches, the highest such; "" if none."""
         if rate is None:

@@ -135,7 +135,7 @@ def dashboard_data(cycle):
     rows = rows_of(cycle)
     summary = summarize(rows, cycle.plan, goals, groups)
     total = summary["total"]
-    names = scales.names(plan)
+    names = plan.rating_names
     progress_title = names["progress"]
     if scales.behind_word(plan):  # its words compare with the roadmap
         progress_title = _("%(name)s（年次計画との比較）") % {"name": progress_title}

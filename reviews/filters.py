@@ -59,7 +59,7 @@ class WorklistFilter(django_filters.FilterSet):
         self.filters["goal"].field.label_from_instance = lambda g: f"（{g.numeral}）{g.title}"
         for name in ("achievement", "progress"):
             words = scales.words(cycle.plan, name)
-            self.filters[name].label = scales.name(cycle.plan, name)
+            self.filters[name].label = cycle.plan.rating_names[name]
             self.filters[name].extra["choices"] = [*((w, gettext(w)) for w in words), (BLANK, _("未入力"))]
         # One filter per mark and choice column of the plan, named by its key, after 担当課.
         self.plan_columns = filterable_columns(cycle.plan)

@@ -68,7 +68,7 @@ class StatusEntryForm(forms.ModelForm):
         proposals = proposals or {}
         for name in scales.RATED_FIELDS:
             field = forms.ChoiceField(
-                label=scales.name(plan, name),
+                label=plan.rating_names[name],
                 choices=[("", "---------"), *((w, gettext(w)) for w in scales.words(plan, name))],
                 required=False,
                 help_text=scales.proposal_help(plan.scale(name)),

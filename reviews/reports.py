@@ -171,7 +171,9 @@ def in_group(row, group):
 def summarize(rows, plan, goals, groups=()):
     """Counts per word of the plan's scales on each axis, the late initiatives, and breakdowns by goal and by
     each flag group."""
-    achievement, progress, direction = (scales.words(plan, f) for f in scales.RATED_FIELDS_IN_REPORT)
+    achievement, progress, direction = (
+        scales.words(plan, f) for f in ("achievement", "progress", "direction")
+    )
     behind = scales.behind_word(plan)
 
     def breakdown(selected):

@@ -14,9 +14,6 @@ from plan.models import Meaning, ScaleRole
 # The entry fields that hold a scale's word: each is named as its scale's role.
 RATED_FIELDS = list(ScaleRole.values)
 
-# The order the report's summary counts them in.
-RATED_FIELDS_IN_REPORT = [ScaleRole.ACHIEVEMENT, ScaleRole.PROGRESS, ScaleRole.DIRECTION]
-
 
 def compare(plan, planned_stage, stage_reached):
     """How the stage reached stands to the roadmap's stage for the year (a Meaning), or None if unknown.
@@ -95,35 +92,17 @@ def words(plan, field):
     return scale.values if scale else []
 
 
-def name(plan, field):
-    """The rating's name as the plan prints it (見出し of its scale), in the user's language where known."""
-    return plan.rating_names[field]
-
-
 def printed_name(plan, field):
     """The rating's name as the plan's own documents print it (the survey workbook is in the city's words)."""
     scale = plan.scale(field)
     return scale.name if scale else str(ScaleRole(field).label)
 
 
-def unknown_word_message(plan, field, word):
-    """The clerk's message for a word the plan's scale does not have, or None if the word is the scale's."""
-    allowed = words(plan, field)
-    if word in ("", None) or word in allowed:
-        return None
-    return _("「%(word)s」は%(name)sの語ではありません。使える語: %(words)s") % {
-        "word": word,
-        "name": name(plan, field),
-        "words": "、".join(allowed) or _("（この計画には尺度がありません）"),
-    }
-
-
 def proposal_help(scale):
     """What a clerk is told of an empty rating, where the scale proposes a word."""
     if scale is None:
         return ""
-    by_rate = any(w.min_rate is not None for w in scale.words_in_order)
-    by_roadmap = scale.role == ScaleRole.PROGRESS and any(w.meaning for w in scale.words_in_order)
+    by_rate, by_roadmap = scale.proposes_by_rate, scale.proposes_by_roadmap
     if by_rate and by_roadmap:
         return _(
             "空欄のまま保存すると、指標（KPI）の達成率から、達成率がなければ計画上の段階と実施状況から提案した値になります。"
@@ -133,11 +112,6 @@ def proposal_help(scale):
     if by_roadmap:
         return _("空欄のまま保存すると、計画上の段階と実施状況から提案した値になります。")
     return ""
-
-
-def names(plan):
-    """{field: name} of the plan's ratings, for the templates."""
-    return plan.rating_names
 
 
 def proposals(plan, values, planned_stage, rate=None):

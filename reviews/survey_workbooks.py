@@ -131,8 +131,7 @@ def _note(plan):
         scale = plan.scale(rated)
         if scale is None:
             continue
-        by_rate = any(w.min_rate is not None for w in scale.words_in_order)
-        by_roadmap = rated == "progress" and any(w.meaning for w in scale.words_in_order)
+        by_rate, by_roadmap = scale.proposes_by_rate, scale.proposes_by_roadmap
         if by_rate and by_roadmap:
             note += (
                 f"{scale.name}を空欄にすると、指標（KPI）の達成率から、"

@@ -7,7 +7,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from reviews import scales
 from reviews.models import StatusEntry
 
 
@@ -51,7 +50,7 @@ class WorklistTable(tables.Table):
         self.next_url = next_url
         super().__init__(*args, **kwargs)
         # The ratings under the plan's names for them (each table has its own copy of the columns).
-        for name, label in scales.names(cycle.plan).items():
+        for name, label in cycle.plan.rating_names.items():
             if name in self.columns.names():
                 self.columns[name].column.verbose_name = label
 

@@ -225,7 +225,7 @@ def entry(request, cycle_id, number):
         "entry": entry,
         "initiative": entry.initiative,
         "planned": planned,
-        "rating_names": scales.names(plan),
+        "rating_names": plan.rating_names,
         "indicator_rows": scales.indicator_rows(indicators, cycle.fiscal_year, entry.kpi_actuals),
         "form": form,
         "conflict": conflict,

@@ -8,7 +8,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from reviews import report_files, roles, scales
+from reviews import report_files, roles
 from reviews.models import ReviewCycle
 from reviews.next_plan import NextPlanError, can_start_next_plan, lineage, start_next_plan, successor
 from reviews.reports import final_table, plans_with_final_table
@@ -54,7 +54,7 @@ def final_table_page(request, ordinal):
         "lineage": lineage(plan),
         "can_start": roles.is_admin(request.user) and can_start_next_plan(successor_plan, report),
         "carried_count": sum(1 for r in rows if _carries_on(plan, r["direction"])),
-        "rating_names": scales.names(plan),
+        "rating_names": plan.rating_names,
     }
     return render(request, "reviews/final_table.html", context)
 
