@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "plan",
     "initiatives",
     "reviews",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [
