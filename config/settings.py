@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "plan",
     "initiatives",
     "reviews",
+    "caching",
     "benchmarks",
 ]
 
@@ -90,10 +91,14 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Production keeps each worker's database connection open between requests (CONN_MAX_AGE seconds, 60 by
+# default with DEBUG off) and checks it before reusing it, so that a restarted PostgreSQL costs no failed
+# request. The development server opens one per request, as Django does by default.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0" if DEBUG else "60")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -101,6 +106,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # saves then queue up (for up to 20 s) instead of one failing with "database is locked" midway.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Pages whose data changes only when something is saved or published are kept in Django's cache (caching/):
+# by default in the database (the table django_cache, made by migrate), which every server of the
+# application shares; CACHE_URL=redis://host:6379/0 (Valkey or Redis) moves it to a cache server.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://", "valkey://", "valkeys://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL.replace("valkey", "redis", 1),
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "jouhouka"),
+        }
+    }
+elif CACHE_URL:
+    raise RuntimeError("CACHE_URL must be a redis:// or valkey:// address, or empty for the database cache.")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", 20000))},
+        }
+    }
+# How long a cached page may live even if nothing changes (seconds); a change ends it at once.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 24 * 60 * 60))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -146,6 +176,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = SPREADSHEET_MAX_BYTES + 1024 * 1024
 REPORT_PDF_TIMEOUT = float(os.environ.get("REPORT_PDF_TIMEOUT", 60))
 # The worklist shows this many entries a page (a plan of hundreds of initiatives is not one page of HTML).
 WORKLIST_PER_PAGE = int(os.environ.get("WORKLIST_PER_PAGE", 50))
+# Rows a page of the public plan table, the dashboard's matrix and the report's table show; the whole is
+# always one click away as a file.
+PLAN_TABLE_PER_PAGE = int(os.environ.get("PLAN_TABLE_PER_PAGE", 50))
+DASHBOARD_PER_PAGE = int(os.environ.get("DASHBOARD_PER_PAGE", 50))
+REPORT_PER_PAGE = int(os.environ.get("REPORT_PER_PAGE", 50))
 REPORT_PDF_MAX_MEMORY = int(os.environ.get("REPORT_PDF_MAX_MEMORY_MB", 2048)) * 1024 * 1024
 REPORT_PDF_MAX_BYTES = int(os.environ.get("REPORT_PDF_MAX_MB", 50)) * 1024 * 1024
 

@@ -1,23 +1,25 @@
 import json
 
+from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
+from caching.pages import cached
 from initiatives.models import Initiative
 from initiatives.open_data import plan_to_csv, plan_to_dict
 from initiatives.spreadsheet import write_plan_workbook
 from plan.models import VIEW_DRAFT_PLAN, ColumnKind, Plan
+from plan.paging import page_number, page_of
 from workbooks import XLSX_CONTENT_TYPE
 
 
 def _plan(request, ordinal):
-    """The plan, if the request may see it: a draft is for users with a role only, until the city adopts it."""
-    plan = get_object_or_404(
-        Plan.objects.select_related("predecessor").prefetch_related(
-            "goals", "references", "management_steps"
-        ),
-        ordinal=ordinal,
-    )
+    """The plan, if the request may see it: a draft is for users with a role only, until the city adopts it.
+    What its pages show of it beyond its own fields is loaded when a page is made, not from the cache."""
+    plan = get_object_or_404(Plan.objects.select_related("predecessor"), ordinal=ordinal)
     if not plan.visible_to(request.user):
         raise Http404("No such plan.")
     return plan
@@ -51,12 +53,29 @@ def column_cell(column, initiative):
 
 
 def plan_table(request, ordinal):
-    """The plan's initiatives as the document's table: one row each, the roadmap as a grid of fiscal years."""
+    """The plan's initiatives as the document's table: one row each, the roadmap as a grid of fiscal years,
+    PLAN_TABLE_PER_PAGE to a page; the whole table is the open-data download. From the cache while nothing
+    in the plan changes."""
     plan = _plan(request, ordinal)
-    initiatives = list(Initiative.objects.for_plan_table(plan))
+    number = page_number(request)
+    # What differs between readers of one page: drafts named or not, the final table's link for users.
+    can_see_drafts = request.user.has_perm(VIEW_DRAFT_PLAN)
+    parts = [plan.pk, number, can_see_drafts, request.user.is_authenticated]
+
+    def make():
+        context = _plan_table_context(request, plan, number, can_see_drafts)
+        return render_to_string("initiatives/partials/plan_table_body.html", context, request=request)
+
+    body = mark_safe(cached("plan_table", parts, make))
+    return render(request, "initiatives/plan_table.html", {"plan": plan, "body": body})
+
+
+def _plan_table_context(request, plan, number, can_see_drafts):
+    prefetch_related_objects([plan], "goals", "references", "management_steps")
+    page = page_of(Initiative.objects.for_plan_table(plan), settings.PLAN_TABLE_PER_PAGE, number)
     columns = plan.table_columns
     rows = []
-    for initiative in initiatives:
+    for initiative in page.object_list:
         cells = {c.fiscal_year: c for c in initiative.roadmap.all()}
         evaluations = {e.fiscal_year: e for e in initiative.evaluations.all()}
         rows.append(
@@ -66,37 +85,46 @@ def plan_table(request, ordinal):
                 "values": [column_cell(c, initiative) for c in columns],
                 "evaluation": evaluations.get(plan.last_fiscal_year),
                 # A draft next plan is not public: its initiatives are named only to users with a role.
-                "carried_into": [n for n in initiative.carried_into.all() if n.plan.visible_to(request.user)],
+                "carried_into": [
+                    n for n in initiative.carried_into.all() if can_see_drafts or not n.plan.is_draft
+                ],
             }
         )
-    has_roadmap = any(any(r["roadmap"]) for r in rows)
-    context = {
+    return {
         "plan": plan,
+        "page_obj": page,
         "rows": rows,
-        "has_roadmap": has_roadmap,
+        "has_roadmap": any(any(r["roadmap"]) for r in rows),
         "columns": [{"header": c.header, "css": CELL_CLASS.get(c.kind, "")} for c in columns],
         "has_evaluation": any(r["evaluation"] for r in rows),
-        "has_target": any(i.target_stage for i in initiatives),
+        "has_target": any(r["initiative"].target_stage for r in rows),
         "notes": [r["initiative"] for r in rows if r["initiative"].source_note],
         "plans": _listed_plans(request),
         "glossary": list(plan.glossary.all()),
         "history": list(Plan.objects.filter(ordinal__lt=plan.ordinal).order_by("ordinal")),
     }
-    return render(request, "initiatives/plan_table.html", context)
 
 
 def download(request, ordinal, fmt):
-    """The plan as open data, without login: the plan document is public."""
+    """The plan as open data, without login: the plan document is public. From the cache while nothing in
+    the plan changes."""
     plan = _plan(request, ordinal)
-    initiatives = Initiative.objects.for_plan_table(plan)
+    body = cached("open_data", [plan.pk, fmt], lambda: _open_data(plan, fmt))
     if fmt == "json":
-        body = json.dumps(plan_to_dict(plan, initiatives), ensure_ascii=False, indent=2)
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
         response["Access-Control-Allow-Origin"] = "*"
         return response
-    if fmt == "csv":
-        response = HttpResponse(plan_to_csv(plan, initiatives), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(write_plan_workbook(plan, initiatives), content_type=XLSX_CONTENT_TYPE)
+    content_type = "text/csv; charset=utf-8" if fmt == "csv" else XLSX_CONTENT_TYPE
+    response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="plan-{plan.ordinal}.{fmt}"'
     return response
+
+
+def _open_data(plan, fmt):
+    prefetch_related_objects([plan], "goals", "references", "management_steps")
+    initiatives = Initiative.objects.for_plan_table(plan)
+    if fmt == "json":
+        return json.dumps(plan_to_dict(plan, initiatives), ensure_ascii=False, indent=2).encode("utf-8")
+    if fmt == "csv":
+        return plan_to_csv(plan, initiatives).encode("utf-8")
+    return write_plan_workbook(plan, initiatives)

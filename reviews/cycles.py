@@ -6,6 +6,7 @@ from simple_history.utils import bulk_create_with_history
 
 from audit.models import AuditKind
 from audit.trail import record
+from caching import pages
 from initiatives.models import Initiative
 from reviews import evaluations, publication, report_files
 from reviews.models import CycleEvent, ReviewCycle, StatusEntry, TransitionError
@@ -28,6 +29,7 @@ def start_cycle(plan, fiscal_year, user):
         bulk_create_with_history(
             entries, StatusEntry, default_user=user, default_change_reason=_("調査の作成")
         )
+        pages.changed(pages.SURVEY)  # bulk writes send no signal
         CycleEvent.objects.create(cycle=cycle, to_state=cycle.state, user=user)
         record(AuditKind.CYCLE_STEP, user=user, obj=cycle, detail=f"作成 → {cycle.state}")
     return cycle

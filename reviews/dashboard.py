@@ -11,6 +11,7 @@ results for the screen and links every number to the worklist rows behind it. Th
 from collections import defaultdict
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from initiatives.models import Initiative, RoadmapCell
 from plan.eras import fiscal_year_label
 from plan.models import Goal, Meaning
+from plan.paging import page_of
 from reviews import scales
 from reviews.charts import scale_styles, stacked_bars
 from reviews.filters import BLANK
@@ -104,9 +106,12 @@ def year_cell(year, planned, cycle, entry, initiative, plan):
 # --- The dashboard --------------------------------------------------------------------------------------------
 
 
-def dashboard_data(cycle):
+def dashboard_data(cycle, page_number=1):
     """Everything the dashboard shows, for the cycle and every other cycle of its plan, in a fixed number of
-    queries: the initiatives (with goals and roadmap), the plan's goals, its cycles, and all their entries."""
+    queries: the initiatives (with goals and roadmap), the plan's goals, its cycles, and all their entries.
+
+    The counts are of every initiative; the matrix shows one page of them (DASHBOARD_PER_PAGE), and the late
+    list its first DASHBOARD_PER_PAGE with a link to the worklist of all of them."""
     plan = cycle.plan
     initiatives = list(
         Initiative.objects.for_plan(plan)
@@ -158,7 +163,7 @@ def dashboard_data(cycle):
 
     by_number = {i.number: i for i in initiatives}
     late = []
-    for item in summary["late"]:
+    for item in summary["late"][: settings.DASHBOARD_PER_PAGE]:
         initiative = by_number[item["number"]]
         entry = entries[(cycle.pk, initiative.pk)]
         late.append(
@@ -171,6 +176,7 @@ def dashboard_data(cycle):
             }
         )
 
+    page = page_of(initiatives, settings.DASHBOARD_PER_PAGE, page_number)
     matrix = [
         {
             "initiative": initiative,
@@ -187,7 +193,7 @@ def dashboard_data(cycle):
                 for year in plan.fiscal_years
             ],
         }
-        for initiative in initiatives
+        for initiative in page.object_list
     ]
 
     breakdowns = _breakdowns(cycle, summary, goals, rows, initiatives)
@@ -197,6 +203,9 @@ def dashboard_data(cycle):
         "headline": headline,
         "behind": scales.behind_word(plan),
         "late": late,
+        "late_count": len(summary["late"]),
+        "late_url": worklist_url(cycle, progress=scales.behind_word(plan)) if summary["late"] else "",
+        "page_obj": page,
         "years": [{"year": y, "cycle": cycles_by_year.get(y)} for y in plan.fiscal_years],
         "matrix": matrix,
         "breakdowns": breakdowns,

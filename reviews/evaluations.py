@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from caching import pages
 from initiatives.models import Evaluation
 from reviews.models import StatusEntry
 
@@ -55,4 +56,5 @@ def record_evaluations(cycle, user=None):
     bulk_update_with_history(
         changed, Evaluation, EVALUATED_FIELDS, default_user=user, default_change_reason=reason
     )
+    pages.changed()  # bulk writes send no signal
     return len(new) + len(changed)

@@ -14,6 +14,7 @@ from simple_history.utils import bulk_create_with_history
 
 from audit.models import AuditKind
 from audit.trail import record
+from caching import pages
 from initiatives.models import Evaluation, Initiative
 from plan.definitions import copy_definition
 from plan.eras import fiscal_year_label
@@ -134,6 +135,7 @@ def start_next_plan(plan, user):
                 for new, origin in zip(created, origins, strict=True)
             ]
         )
+        pages.changed()  # bulk writes send no signal
         record(
             AuditKind.NEXT_PLAN,
             user=user,

@@ -294,11 +294,17 @@ def test_the_dashboard_needs_the_same_queries_however_many_initiatives_and_cycle
     # session, user, the user's groups (roles), the cycle with its plan; the plan's initiatives with their
     # department, their goals, their roadmap; the plan's goals; the plan's cycles; every entry of those cycles.
     # … the plan's own columns with their choices, which the breakdowns follow; the city's names (page header);
-    # the plan's rating scales with their words, which the counts follow.
-    expected = 15
+    # the plan's rating scales with their words, which the counts follow. Made afresh after a change, the
+    # page also moves the two generations on (a read and the cache's count, lookup and update each), reads
+    # itself with them, and stores itself (count, lookup, insert).
+    expected = 15 + 18
     with django_assert_num_queries(expected):
         response = committee_client.get(survey["url"])
     assert response.status_code == 200
+    # From the cache: session, user, roles, the cycle, the page with its generations, the city's names.
+    warm = 6
+    with django_assert_num_queries(warm):
+        committee_client.get(survey["url"])
 
     goals = list(Goal.objects.filter(plan=plan5))
     extra = make_department("追加課")
@@ -318,3 +324,5 @@ def test_the_dashboard_needs_the_same_queries_however_many_initiatives_and_cycle
     assert len(response.context["late"]) == 42
     assert [t["cycle"].fiscal_year for t in response.context["trend"]] == [2024, 2025, 2026]
     assert "追加の個別計画 139" in response.content.decode()
+    with django_assert_num_queries(warm):
+        assert "追加の個別計画 139" in committee_client.get(survey["url"]).content.decode()

@@ -1,8 +1,9 @@
 """The house's layers, read from the source: each app imports only the apps below it, and only URLconfs
 import a module of views.
 
-From the bottom: the shared workbook helpers and the audit trail, then log-in, then the plan, its
-initiatives, and the yearly survey (reviews) on top; config wires them together and may import anything.
+From the bottom: the shared workbook helpers, the audit trail and the page cache, then log-in, then the plan,
+its initiatives, and the yearly survey (reviews); the benchmarks measure all of them; config wires them
+together and may import anything.
 """
 
 import ast
@@ -10,7 +11,16 @@ from pathlib import Path
 
 from django.conf import settings
 
-LAYERS = {"workbooks": 0, "audit": 0, "accounts": 1, "plan": 2, "initiatives": 3, "reviews": 4}
+LAYERS = {
+    "workbooks": 0,
+    "audit": 0,
+    "caching": 0,
+    "accounts": 1,
+    "plan": 2,
+    "initiatives": 3,
+    "reviews": 4,
+    "benchmarks": 5,
+}
 
 
 def project_modules():

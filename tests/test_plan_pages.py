@@ -42,23 +42,33 @@ def test_an_unknown_plan_is_not_found(client, seeded):
     assert client.get(reverse("initiatives:plan_table", args=[9])).status_code == 404
 
 
+# Made afresh after a change, and from the cache (see below).
+COLD, WARM = 32, 3
+
+
 def test_the_plan_page_needs_the_same_queries_however_many_initiatives(
     client, plan5, django_assert_num_queries
 ):
     url = reverse("initiatives:plan_table", args=[5])
-    # plan, goals, references, review steps; initiatives with department, goals, roadmap, evaluations,
-    # carried-from, carried-into; the plan list; the glossary; the earlier plans; whether the predecessor
-    # has initiatives. … the plan's own columns; the city's names; the initiatives' indicators and their targets;
-    # the plan's roadmap stages (the cells' styles, the legend).
+    # Made afresh after a change: the plan; moving the generation on (read, then the cache's count,
+    # lookup and update); the cached page with the generation, in one read; goals, references, review steps; the page's count and its initiatives with department, goals,
+    # roadmap, evaluations, indicators and their targets, carried-from, carried-into; the plan list; the
+    # glossary; the earlier plans; whether the predecessor has initiatives; the plan's own columns; the
+    # city's names; the plan's roadmap stages; storing the page (the cache's count, lookup and insert).
     indicator = Indicator.objects.create(
         initiative=plan5.initiatives.get(number=1), name="申請のオンライン化率"
     )
     IndicatorTarget.objects.create(indicator=indicator, fiscal_year=2026, target=50)
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(COLD):
+        client.get(url)
+    # From the cache: the plan, the cached page with the generations, the city's names for the header.
+    with django_assert_num_queries(WARM):
         client.get(url)
     for number in range(100, 140):
         Initiative.objects.create(plan=plan5, number=number, name=f"追加 {number}")
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(COLD):
+        client.get(url)
+    with django_assert_num_queries(WARM):
         client.get(url)
 
 

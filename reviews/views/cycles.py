@@ -4,15 +4,19 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import RequestConfig
 
+from caching.pages import PUBLIC, SURVEY, cached
 from initiatives import staging
 from initiatives.models import Indicator, RoadmapCell
 from plan.eras import fiscal_year_label
+from plan.paging import page_number, page_of
 from reviews import report_files, roles, scales, survey_workbooks
 from reviews.cycles import start_cycle, take_step
 from reviews.entries import EntryLocked, StaleEntry, entry_history, merge_actuals, save_entry
@@ -368,12 +372,21 @@ def workbook_confirm(request, cycle_id):
 def report(request, cycle_id):
     cycle = roles.get_cycle(request, cycle_id)
     roles.require(request, roles.can_read_all(request.user), "read report")
-    publication = Publication.objects.filter(cycle=cycle).first()
-    context = {
-        "cycle": cycle,
-        "report": cycle_report(cycle),
-        "publication": publication,
-    }
+    publication = Publication.objects.filter(cycle=cycle).defer("report", "open_data").first()
+    number = page_number(request)
+
+    def make():
+        report = cycle_report(cycle)
+        page = page_of(report["rows"], settings.REPORT_PER_PAGE, number)
+        context = {"cycle": cycle, "report": report, "publication": publication, "page_obj": page}
+        return {
+            "title": report["title"],
+            "body": render_to_string("reviews/partials/report_page.html", context, request=request),
+        }
+
+    # The same for every reader (those who read every entry): from the cache while nothing changes.
+    made = cached("report", [cycle.pk, number, bool(publication)], make, scopes=(PUBLIC, SURVEY))
+    context = {"cycle": cycle, "title": made["title"], "body": mark_safe(made["body"])}
     return render(request, "reviews/report.html", context)
 
 

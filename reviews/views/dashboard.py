@@ -2,7 +2,11 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
+from caching.pages import PUBLIC, SURVEY, cached
+from plan.paging import page_number
 from reviews import roles
 from reviews.dashboard import dashboard_data
 from reviews.initiative_record import initiative_data, initiative_queryset
@@ -10,10 +14,18 @@ from reviews.initiative_record import initiative_data, initiative_queryset
 
 @login_required
 def dashboard(request, cycle_id):
+    """The same for every reader (the dashboard is for those who read every entry), so from the cache while
+    nothing in the plan or its surveys changes."""
     cycle = roles.get_cycle(request, cycle_id)
     roles.require(request, roles.can_read_all(request.user), "read dashboard")
-    context = {"cycle": cycle, "plan": cycle.plan, **dashboard_data(cycle)}
-    return render(request, "reviews/dashboard.html", context)
+    number = page_number(request)
+
+    def make():
+        context = {"cycle": cycle, "plan": cycle.plan, **dashboard_data(cycle, number)}
+        return render_to_string("reviews/partials/dashboard_body.html", context, request=request)
+
+    body = mark_safe(cached("dashboard", [cycle.pk, number], make, scopes=(PUBLIC, SURVEY)))
+    return render(request, "reviews/dashboard.html", {"cycle": cycle, "body": body})
 
 
 @login_required

@@ -1,22 +1,19 @@
 """The published reports, for anyone who reaches the application: no login, nothing unpublished."""
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
 
+from caching.pages import cached
+from plan.paging import page_number, page_of
 from reviews import report_files
 from reviews.models import Publication, PublishedFile
 
 PUBLISHED_MAX_AGE = 24 * 60 * 60
-
-
-def _publication(ordinal, year):
-    return get_object_or_404(
-        Publication.objects.select_related("cycle", "cycle__plan"),
-        cycle__plan__ordinal=ordinal,
-        cycle__fiscal_year=year,
-    )
 
 
 def published_list(request):
@@ -26,9 +23,21 @@ def published_list(request):
 
 
 def published_report(request, ordinal, year):
-    publication = _publication(ordinal, year)
-    context = {"publication": publication, "report": publication.report}
-    return render(request, "reviews/published_report.html", context)
+    """A published report, REPORT_PER_PAGE rows to a page; the whole is in its files. The snapshot never
+    changes, so the page comes from the cache; it is read from the database only to make a page."""
+    publication = get_object_or_404(
+        Publication.objects.for_public_list(), cycle__plan__ordinal=ordinal, cycle__fiscal_year=year
+    )
+    number = page_number(request)
+
+    def make():
+        report = Publication.objects.values_list("report", flat=True).get(pk=publication.pk)
+        page = page_of(report["rows"], settings.REPORT_PER_PAGE, number)
+        context = {"publication": publication, "report": report, "page_obj": page}
+        return render_to_string("reviews/partials/published_report_page.html", context, request=request)
+
+    body = mark_safe(cached("published_report", [publication.pk, number], make))
+    return render(request, "reviews/published_report.html", {"publication": publication, "body": body})
 
 
 def published_file(request, ordinal, year, fmt):

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.development import DEVELOPMENT_GROUP, DEVELOPMENT_PASSWORDS
+from caching import pages
 from initiatives.models import Department, Initiative
 from plan.models import Plan
 from reviews.cycles import start_cycle, take_step
@@ -63,6 +64,7 @@ class Command(BaseCommand):
         Initiative.objects.filter(plan=plan, number__in=DEV_DEPARTMENT_INITIATIVES, department=None).update(
             department=department
         )
+        pages.changed()  # update() sends no signal
         return users
 
     def create_sample_survey(self, admin):
