@@ -19,10 +19,13 @@ TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
 
 .PHONY: run setup test lint deps run-packages test-packages apt-install
 
+# The task worker (db_worker: report files, publication, large imports) runs beside the development server;
+# Ctrl+C stops both.
 run: setup
 	@echo
 	@echo "==> http://$(HOST):$(PORT)/ で起動します（停止は Ctrl+C）。管理画面: http://$(HOST):$(PORT)/admin/"
-	$(MANAGE) runserver $(HOST):$(PORT)
+	@echo "==> バックグラウンド処理のワーカー（manage.py db_worker）も起動します"
+	@trap 'kill 0' EXIT; $(MANAGE) db_worker --no-startup-delay & $(MANAGE) runserver $(HOST):$(PORT)
 
 setup: run-packages deps
 	$(MANAGE) migrate --no-input

@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "initiatives",
     "reviews",
     "caching",
+    "background",
+    "django_tasks",
+    "django_tasks_db",
     "benchmarks",
 ]
 
@@ -129,6 +132,17 @@ else:
             "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", 20000))},
         }
     }
+# Long work (report files, publication, large imports) runs in the task worker: `manage.py db_worker`,
+# started by `make run`, one or more per machine in production. TASKS_IMMEDIATE=1 runs each task at once
+# inside the request instead (the tests do; no worker needed, nothing in the background).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if env_bool("TASKS_IMMEDIATE", False)
+        else "django_tasks_db.DatabaseBackend",
+    }
+}
+
 # How long a cached page may live even if nothing changes (seconds); a change ends it at once.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 24 * 60 * 60))
 

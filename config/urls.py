@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("reviews/", include("reviews.urls")),
     path("published/", include("reviews.public_urls")),
+    path("jobs/", include("background.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("initiatives.urls")),
 ]

@@ -191,10 +191,10 @@ class InitiativeAdmin(SimpleHistoryAdmin):
 
     def get_urls(self):
         def wrap(view):
-            def guarded(request):
+            def guarded(request, **kwargs):
                 if not (self.has_add_permission(request) and self.has_change_permission(request)):
                     raise PermissionDenied
-                return view(self, request)
+                return view(self, request, **kwargs)
 
             return self.admin_site.admin_view(guarded)
 
@@ -209,6 +209,11 @@ class InitiativeAdmin(SimpleHistoryAdmin):
                 "import/confirm/",
                 wrap(admin_import.import_confirm_view),
                 name="initiatives_initiative_import_confirm",
+            ),
+            path(
+                "import/jobs/<uuid:job_id>/",
+                wrap(admin_import.import_job_view),
+                name="initiatives_initiative_import_job",
             ),
             *super().get_urls(),
         ]

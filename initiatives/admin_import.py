@@ -1,7 +1,8 @@
 """The administrator's plan import in the Django admin: upload, preview every change and error, confirm.
 
 The preview runs the real import and rolls it back, so it shows exactly what confirming will write.
-Between the two steps the uploaded file waits in IMPORT_STAGING_DIR under a random name.
+Between the two steps the uploaded file waits in IMPORT_STAGING_DIR under a random name. Confirming hands
+the file to the task worker (initiatives.tasks), and the administrator follows the import on its job's page.
 """
 
 import logging
@@ -13,12 +14,15 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audit.models import AuditKind
 from audit.trail import record
-from initiatives import staging
+from background import jobs
+from background.jobs import job_context, requesters_job
+from initiatives import staging, tasks
 from initiatives.forms import ImportMappingForm, PlanImportConfirmForm, PlanImportForm
-from initiatives.importing import apply_rows, record_import
+from initiatives.importing import apply_rows
 from initiatives.models import ImportProfile
 from initiatives.spreadsheet import UnknownHeaders, read_plan_workbook, target_choices
 from plan.models import Plan
@@ -151,32 +155,43 @@ def import_confirm_view(model_admin, request):
     if data is None:
         return redirect("admin:initiatives_initiative_import")
     file_name = form.cleaned_data["file_name"]
-    try:
-        with transaction.atomic():
-            result = apply_rows(
-                plan,
-                read_plan_workbook(data, plan),
-                user=request.user,
-                reason=_("計画表（xlsx）の取込: %(file)s") % {"file": file_name},
-            )
-            record_import(plan, f"管理画面から {file_name}", result, request=request)
-    except WorkbookError as exc:
-        # The stored data changed since the preview in a way the file no longer fits.
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect("admin:initiatives_initiative_import")
-    finally:
-        staging.discard(token, request.user, "plan")
+    staging.discard(token, request.user, "plan")
+    # Recorded here, with the request's address; the worker records what the import changed.
+    record(AuditKind.PLAN_IMPORT, request=request, obj=plan, detail=f"取込を受付: {file_name}")
+    # The import runs in the task worker, with the file; the administrator follows it on the job's page.
+    job = jobs.start(
+        tasks.import_plan_table,
+        key=f"plan_import:{plan.pk}",
+        label=gettext_noop("%(file)s を%(plan)sに取り込む"),
+        text_args={"file": file_name, "plan": plan.title},
+        user=request.user,
+        args=(plan.pk, request.user.pk, file_name),
+        source=data,
+    )
     logger.info(
-        "plan import by %s: plan %s, file %s: %s",
+        "plan import by %s: plan %s, file %s: job %s",
         request.user.get_username(),
         plan.ordinal,
         file_name,
-        result.summary(),
+        job.pk,
     )
-    messages.success(
-        request,
-        _("%(file)s を%(plan)sに取り込みました。%(summary)s")
-        % {"file": file_name, "plan": plan.title, "summary": result.summary()},
-    )
-    return redirect(f"{reverse('admin:initiatives_initiative_changelist')}?plan__id__exact={plan.pk}")
+    return redirect("admin:initiatives_initiative_import_job", job.pk)
+
+
+def import_job_view(model_admin, request, job_id):
+    """The import's progress and result, in the admin."""
+    job = requesters_job(request, job_id)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        **job_context(job),
+        "opts": model_admin.model._meta,
+        "title": _("計画表（xlsx）の取込"),
+        "crumbs": [
+            {
+                "label": model_admin.model._meta.verbose_name_plural,
+                "url": reverse("admin:initiatives_initiative_changelist"),
+            },
+            {"label": _("計画表（xlsx）の取込"), "url": reverse("admin:initiatives_initiative_import")},
+        ],
+    }
+    return TemplateResponse(request, "admin/background/job.html", context)

@@ -5,15 +5,18 @@ InitiativeRow objects; apply_rows() compares them with what is stored and writes
 nothing. A field the file does not have (None here) is left as it is.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from audit.models import AuditKind
 from audit.trail import record
+from caching import pages
 from initiatives.models import Department, Evaluation, Indicator, IndicatorTarget, Initiative, RoadmapCell
 from plan.eras import fiscal_year_label
 from plan.models import is_empty
@@ -135,7 +138,9 @@ def apply_rows(plan, rows, *, editable_links="always", dry_run=False, user=None,
     With dry_run the same writes happen and are rolled back, so the preview is exactly what a real run does.
     """
     with transaction.atomic():
-        result = _apply(plan, rows, editable_links, History(user, reason))
+        writes = Writes(History(user, reason))
+        result = _apply(plan, rows, editable_links, writes)
+        writes.write()
         if dry_run:
             transaction.set_rollback(True)
     return result
@@ -154,6 +159,70 @@ class History:
         return obj
 
 
+# Parents before children: a new cell, evaluation or indicator gets its initiative's id once that is written.
+WRITE_ORDER = [Initiative, RoadmapCell, Evaluation, Indicator, IndicatorTarget]
+BATCH = 500
+
+
+@dataclass
+class Writes:
+    """What an import writes, collected row by row and then written model by model in bulk, with a line of
+    change history for each row written: a table of thousands of initiatives costs a few queries a model,
+    not several a row."""
+
+    history: History
+    created: dict = field(default_factory=lambda: defaultdict(list))  # model: [new objects]
+    updated: dict = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )  # model: {fields: []}
+    deleted: list = field(default_factory=list)
+    links: list = field(default_factory=list)  # (m2m field, initiative, [related]): set once both exist
+
+    def create(self, obj):
+        self.created[type(obj)].append(self.history.stamp(obj))
+
+    def update(self, obj, fields):
+        self.updated[type(obj)][tuple(fields)].append(self.history.stamp(obj))
+
+    def delete(self, obj):
+        self.deleted.append(self.history.stamp(obj))
+
+    def link(self, name, initiative, related):
+        self.links.append((name, initiative, related))
+
+    def write(self):
+        for model in WRITE_ORDER:
+            if self.created[model]:
+                bulk_create_with_history(self.created[model], model, batch_size=BATCH)
+            for fields, objs in self.updated[model].items():
+                bulk_update_with_history(objs, model, list(fields), batch_size=BATCH)
+        for obj in self.deleted:
+            obj.delete()
+        self._write_links()
+        pages.changed()  # bulk writes send no signal
+
+    def _write_links(self):
+        """Goals and carry-over links: new initiatives' rows in bulk, an existing one's replaced."""
+        new_rows = defaultdict(list)
+        created = {id(i) for i in self.created[Initiative]}
+        for name, initiative, related in self.links:
+            through = getattr(Initiative, name).through
+            if id(initiative) in created:
+                source, target = _through_columns(name)
+                new_rows[name] += [through(**{source: initiative.pk, target: r.pk}) for r in related]
+            else:
+                getattr(initiative, name).set(related)
+        for name, rows in new_rows.items():
+            getattr(Initiative, name).through.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def _through_columns(name):
+    """The columns of an m2m table of Initiative that hold the initiative and the other end."""
+    if name == "goals":
+        return "initiative_id", "goal_id"
+    return "from_initiative_id", "to_initiative_id"  # carried_from: this initiative, the one it continues
+
+
 def record_import(plan, source, result, *, request=None, user=None):
     """The import in the audit trail: the plan, where the rows came from, and which initiatives changed."""
     # The trail is written in the city's language, whatever language the screen is in.
@@ -166,7 +235,7 @@ def record_import(plan, source, result, *, request=None, user=None):
     record(AuditKind.PLAN_IMPORT, request=request, user=user, obj=plan, detail="。".join(parts))
 
 
-def _apply(plan, rows, editable_links, history):
+def _apply(plan, rows, editable_links, writes):
     errors = []
     seen = {}
     for row in rows:
@@ -207,7 +276,7 @@ def _apply(plan, rows, editable_links, history):
             initiative = Initiative(plan=plan, number=row.number)
         set_links = editable_links == "always" or created
         changes = _apply_row(
-            initiative, row, columns, goal_by_code, carried_targets, set_links, created, history
+            initiative, row, columns, goal_by_code, carried_targets, set_links, created, writes
         )
         outcome = "created" if created else ("updated" if changes else "unchanged")
         result.initiatives.append(InitiativeResult(row.number, initiative.name, outcome, changes))
@@ -232,7 +301,11 @@ def _carried_targets(rows, errors):
     return found
 
 
-def _apply_row(initiative, row, columns, goal_by_code, carried_targets, set_links, created, history):
+# What an initiative's row may change on the initiative itself.
+INITIATIVE_FIELDS = [*SCALAR_FIELDS, "column_values", "department"]
+
+
+def _apply_row(initiative, row, columns, goal_by_code, carried_targets, set_links, created, writes):
     changes = []
     for name in SCALAR_FIELDS:
         new = getattr(row, name)
@@ -255,27 +328,29 @@ def _apply_row(initiative, row, columns, goal_by_code, carried_targets, set_link
             initiative.department = (
                 Department.objects.get_or_create(name=row.department)[0] if row.department else None
             )
-    if changes or created:
-        history.stamp(initiative).save()
+    if created:
+        writes.create(initiative)
+    elif changes:
+        writes.update(initiative, INITIATIVE_FIELDS)
 
     if row.roadmap is not None:
-        changes += _apply_roadmap(initiative, row.roadmap, created, history)
+        changes += _apply_roadmap(initiative, row.roadmap, created, writes)
     if row.evaluations is not None:
-        changes += _apply_evaluations(initiative, row.evaluations, created, history)
+        changes += _apply_evaluations(initiative, row.evaluations, created, writes)
     if row.indicator:
-        changes += _apply_indicator(initiative, row.indicator, created, history)
+        changes += _apply_indicator(initiative, row.indicator, created, writes)
     if set_links and row.goals is not None:
         old = [] if created else [g.code for g in initiative.goals.all()]
         if sorted(old) != sorted(row.goals):
             changes.append(Change(_field_label("goals"), "、".join(old), "、".join(row.goals)))
-            initiative.goals.set([goal_by_code[c] for c in row.goals])
+            writes.link("goals", initiative, [goal_by_code[c] for c in row.goals])
     if set_links and row.carried_from is not None:
         old = [] if created else [(i.plan.ordinal, i.number) for i in initiative.carried_from.all()]
         if sorted(old) != sorted(row.carried_from):
             changes.append(
                 Change(_field_label("carried_from"), _keys_text(old), _keys_text(row.carried_from))
             )
-            initiative.carried_from.set([carried_targets[k] for k in row.carried_from])
+            writes.link("carried_from", initiative, [carried_targets[k] for k in row.carried_from])
     return changes
 
 
@@ -297,7 +372,7 @@ def _apply_values(initiative, values, columns, created):
     return changes
 
 
-def _apply_roadmap(initiative, roadmap, created, history):
+def _apply_roadmap(initiative, roadmap, created, writes):
     stored = {} if created else {c.fiscal_year: c for c in initiative.roadmap.all()}
     old = {y: (c.stage, c.continued) for y, c in stored.items() if y in roadmap}
     new = {y: v for y, v in roadmap.items() if v is not None}
@@ -307,18 +382,19 @@ def _apply_roadmap(initiative, roadmap, created, history):
         cell = stored.get(year)
         if value is None:
             if cell:
-                history.stamp(cell).delete()
+                writes.delete(cell)
         elif cell is None:
-            cell = RoadmapCell(initiative=initiative, fiscal_year=year, stage=value[0], continued=value[1])
-            history.stamp(cell).save()
+            writes.create(
+                RoadmapCell(initiative=initiative, fiscal_year=year, stage=value[0], continued=value[1])
+            )
         elif (cell.stage, cell.continued) != value:
             cell.stage, cell.continued = value
-            history.stamp(cell).save(update_fields=["stage", "continued"])
+            writes.update(cell, ["stage", "continued"])
     mark = initiative.plan.continuation_mark
     return [Change(str(RoadmapCell._meta.verbose_name), _roadmap_text(old, mark), _roadmap_text(new, mark))]
 
 
-def _apply_evaluations(initiative, evaluations, created, history):
+def _apply_evaluations(initiative, evaluations, created, writes):
     stored = {} if created else {e.fiscal_year: e for e in initiative.evaluations.all()}
     changes = []
     for data in evaluations:
@@ -331,12 +407,14 @@ def _apply_evaluations(initiative, evaluations, created, history):
                 label = f"{Evaluation._meta.get_field(name).verbose_name}（{fiscal_year_label(year)}）"
                 changes.append(Change(label, old, new))
                 setattr(evaluation, name, new)
-        if evaluation.pk is None or len(changes) > before:
-            history.stamp(evaluation).save()
+        if evaluation.pk is None:
+            writes.create(evaluation)
+        elif len(changes) > before:
+            writes.update(evaluation, ["actions", "achievement", "direction"])
     return changes
 
 
-def _apply_indicator(initiative, data, initiative_created, history):
+def _apply_indicator(initiative, data, initiative_created, writes):
     """The table's indicator is the initiative's first (an administrator may add more in the admin): its name,
     unit and baseline as the table prints them, and a target for each year the table gives one."""
     # The stored initiatives come with their indicators and targets (for_plan_table), in order.
@@ -353,8 +431,10 @@ def _apply_indicator(initiative, data, initiative_created, history):
             label = f"{Indicator._meta.get_field(name).verbose_name}（{_('指標')}）"
             changes.append(Change(label, "" if old is None else str(old), "" if new is None else str(new)))
             setattr(indicator, name, new)
-    if changes or created:
-        history.stamp(indicator).save()
+    if created:
+        writes.create(indicator)
+    elif changes:
+        writes.update(indicator, ["name", "unit", "baseline", "baseline_year"])
     targets = {t.fiscal_year: t for t in indicator.targets.all()} if not created else {}
     for year, value in sorted(data["targets"].items()):
         target = targets.get(year) or IndicatorTarget(indicator=indicator, fiscal_year=year)
@@ -365,5 +445,8 @@ def _apply_indicator(initiative, data, initiative_created, history):
             }
             changes.append(Change(label, "" if target.pk is None else str(target.target), str(value)))
             target.target = value
-            history.stamp(target).save()
+            if target.pk is None:
+                writes.create(target)
+            else:
+                writes.update(target, ["target"])
     return changes

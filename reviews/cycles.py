@@ -35,8 +35,9 @@ def start_cycle(plan, fiscal_year, user):
     return cycle
 
 
-def take_step(cycle, step, user, *, reason="", date=None, comment=""):
-    """Move the cycle one step. Deliberation steps record their date and comment; reopening needs a reason."""
+def take_step(cycle, step, user, *, reason="", date=None, comment="", prepared=None):
+    """Move the cycle one step. Deliberation steps record their date and comment; reopening needs a reason.
+    Publishing freezes the report and its files: prepared beforehand (publication.prepare), or made here."""
     to_state = cycle.next_state(step)
     if step == "reopen" and not reason.strip():
         raise TransitionError(_("再開する理由を入力してください。"))
@@ -56,7 +57,7 @@ def take_step(cycle, step, user, *, reason="", date=None, comment=""):
             # The published result becomes the year's evaluation (in the plan's last year, its final one).
             # Not earlier: the plan pages and open data are public, and nothing unpublished may show there.
             try:
-                published = publication.freeze(locked, user)
+                published = publication.freeze(locked, user, prepared)
             except report_files.PdfTooLarge:
                 raise TransitionError(
                     _("報告のPDFを作成できなかった（大きすぎるか時間がかかりすぎた）ため、公開していません。")

@@ -37,25 +37,49 @@ def cycle_open_data(cycle, report):
     return data
 
 
-def freeze(cycle, user):
-    """The snapshot taken as the cycle is published (reviews.cycles.take_step "publish"), with its files.
+def prepare(cycle, progress=None):
+    """The snapshot of the cycle and every file made from it, before anything is written: the slow part of
+    publishing, done outside the publish step's lock (reviews.tasks). progress(step, done, total) is told
+    of each file. Raises PdfTooLarge if the PDF cannot be made within its bounds."""
+    report = cycle_report(cycle)
+    open_data = cycle_open_data(cycle, report)
+    files = {}
+    for done, fmt in enumerate(report_files.FORMATS):
+        if progress:
+            progress(fmt, done, len(report_files.FORMATS))
+        files[fmt] = report_files.report_file(report, fmt, open_data)
+    return {"report": report, "open_data": open_data, "files": files}
+
+
+def freeze(cycle, user, prepared=None):
+    """The snapshot taken as the cycle is published (reviews.cycles.take_step "publish"), with its files:
+    those prepared beforehand, or made now.
 
     Raises PdfTooLarge if the PDF cannot be made within its bounds; the caller's transaction then publishes
     nothing.
     """
-    report = cycle_report(cycle)
+    prepared = prepared or prepare(cycle)
     publication = Publication.objects.create(
-        cycle=cycle, published_by=user, report=report, open_data=cycle_open_data(cycle, report)
+        cycle=cycle, published_by=user, report=prepared["report"], open_data=prepared["open_data"]
     )
-    store_files(publication, PublishedFile)
+    for fmt, content in prepared["files"].items():
+        _store(PublishedFile, publication, fmt, content)
     return publication
 
 
+def _store(file_model, publication, fmt, content):
+    file_model.objects.create(
+        publication=publication, format=fmt, content=content, sha256=hashlib.sha256(content).hexdigest()
+    )
+
+
 def store_files(publication, file_model):
-    """Every format of the publication's report, stored. file_model: PublishedFile, or its historical model
+    """Every format of the publication's report, stored. file_model: the historical model of PublishedFile
     in the migration that made the files of reports published before files were stored."""
     for fmt in report_files.FORMATS:
-        content = report_files.report_file(publication.report, fmt, publication.open_data)
-        file_model.objects.create(
-            publication=publication, format=fmt, content=content, sha256=hashlib.sha256(content).hexdigest()
+        _store(
+            file_model,
+            publication,
+            fmt,
+            report_files.report_file(publication.report, fmt, publication.open_data),
         )

@@ -3,7 +3,9 @@ import io
 import os
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.utils import translation
 
 # live_server runs in a thread beside sync Playwright, which Django would otherwise refuse.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -33,6 +35,13 @@ def _fast_and_isolated(settings, tmp_path):
     # pytest-django runs with DEBUG off, as production does; so do the development accounts' rules.
     settings.DEVELOPMENT_ACCOUNTS_CAN_LOG_IN = False
     settings.IMPORT_STAGING_DIR = tmp_path / "imports"
+    # Each task runs at once, inside the request that enqueues it; tests/test_background.py runs the real
+    # worker on the database queue.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    yield
+    # A request in English leaves English active in this thread; what the next test writes (the permissions
+    # a flush makes again, say) must not depend on which test ran before it.
+    translation.activate(django_settings.LANGUAGE_CODE)
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -48,7 +48,13 @@ def test_the_preview_shows_each_change_and_writes_nothing_until_confirmed(admin_
     confirm = response.context["confirm_form"].initial
     response = admin_client.post(CONFIRM_URL, confirm, follow=True)
     assert Initiative.objects.get(plan=plan5, number=7).name == "市公式ホームページ等の拡充"
-    assert "更新 1件" in response.content.decode()
+    # The import ran as a background job; its page in the admin gives the result and the way on.
+    html = response.content.decode()
+    assert response.redirect_chain[0][0].startswith("/admin/initiatives/initiative/import/jobs/")
+    assert "完了" in html and "更新 1件" in html
+    assert f"/admin/initiatives/initiative/?plan__id__exact={plan5.pk}" in html
+    history = Initiative.objects.get(plan=plan5, number=7).history.first()
+    assert history.history_user.username == "admin" and history.history_change_reason.startswith("計画表")
 
 
 def test_a_confirmed_file_cannot_be_applied_twice_by_resubmitting(admin_client, plan5):

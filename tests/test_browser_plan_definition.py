@@ -87,7 +87,7 @@ def test_an_administrator_maps_a_new_layout_once_and_imports_it(page, site, dev_
 
     expect(page.locator(".import-summary")).to_contain_text("新規作成 2件")
     page.get_by_role("button", name="この内容で取り込む").click()
-    expect(page.locator(".messagelist")).to_contain_text("新規作成 2件")
+    expect(page.get_by_role("status")).to_contain_text("新規作成 2件")
 
     page.goto(site + "/plans/6/")
     expect(page.locator("#initiative-1")).to_contain_text("SDGs 9、SDGs 11")

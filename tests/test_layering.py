@@ -15,6 +15,7 @@ LAYERS = {
     "workbooks": 0,
     "audit": 0,
     "caching": 0,
+    "background": 0,
     "accounts": 1,
     "plan": 2,
     "initiatives": 3,

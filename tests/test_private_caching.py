@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 
+from tests.jobs import job_file, job_page
 from tests.personas import make_user, open_cycle
 
 
@@ -16,9 +17,10 @@ def test_a_logged_in_page_is_private_and_not_stored(committee_client):
 
 def test_a_downloaded_report_is_private_and_not_stored(committee_client, plan5):
     cycle = open_cycle(plan5, 2026, make_user("admin"))
-    response = committee_client.get(reverse("reviews:report_file", args=[cycle.pk, "xlsx"]))
-    assert response.status_code == 200
-    assert {"private", "no-store"} <= cache_control(response)
+    started = committee_client.get(reverse("reviews:report_file", args=[cycle.pk, "xlsx"]))
+    for response in (job_page(committee_client, started), job_file(committee_client, started)):
+        assert response.status_code == 200
+        assert {"private", "no-store"} <= cache_control(response)
 
 
 def test_open_data_downloaded_while_logged_in_is_private_too(committee_client):

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from reviews.cycles import take_step
 from reviews.entries import save_entry
 from reviews.models import CycleState, Publication, StatusEntry, TransitionError
+from tests.jobs import job_file, job_of, job_page
 from tests.personas import cycle_in_state, make_user, open_cycle
 
 
@@ -112,11 +113,13 @@ def test_only_an_administrator_publishes(client, deliberated):
 
 def test_the_administrator_publishes_from_the_worklist(client, deliberated, admin):
     client.force_login(admin)
-    response = client.post(
-        reverse("reviews:cycle_step", args=[deliberated.pk]), {"step": "publish"}, follow=True
-    )
-    assert "公開済" in response.content.decode()
+    response = client.post(reverse("reviews:cycle_step", args=[deliberated.pk]), {"step": "publish"})
+    page = job_page(client, response).content.decode()
+    assert "達成状況調査 令和7年度 (2025)の公開" in page
+    assert "完了" in page and "を公開しました。" in page
+    assert reverse("published:report", args=[5, 2025]) in page
     assert Publication.objects.filter(cycle=deliberated).exists()
+    assert "公開済" in client.get(reverse("reviews:worklist", args=[deliberated.pk])).content.decode()
 
 
 def test_citizens_find_the_published_report_and_every_download_without_login(client, deliberated, admin):
@@ -266,16 +269,17 @@ def test_a_pdf_asked_for_in_the_browser_is_bounded_and_refused_with_a_message(
 
     response = client.get(reverse("reviews:report_file", args=[deliberated.pk, "pdf"]))
 
-    assert response.status_code == 503
-    page = response.content.decode()
-    assert "PDFを作成できませんでした" in page
+    assert job_of(response).state == "failed" and job_of(response).content is None
+    page = job_page(client, response).content.decode()
+    assert "失敗" in page and "PDFの作成が決められた時間または容量の中で終わりませんでした" in page
     assert reverse("reviews:report_file", args=[deliberated.pk, "xlsx"]) in page
+    assert "/file" not in page
 
 
 def test_a_pdf_within_its_bounds_is_made_on_request(client, deliberated):
     client.force_login(make_user("committee"))
 
-    response = client.get(reverse("reviews:report_file", args=[deliberated.pk, "pdf"]))
+    response = job_file(client, client.get(reverse("reviews:report_file", args=[deliberated.pk, "pdf"])))
 
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
 

@@ -16,6 +16,7 @@ from reviews.entries import save_entry
 from reviews.models import ReviewCycle, StatusEntry
 from reviews.report_files import report_pdf, report_xlsx
 from reviews.reports import cycle_report
+from tests.jobs import job_file
 from tests.personas import make_user, open_cycle
 
 # Four entries a clerk recorded, counted by hand below.
@@ -218,9 +219,10 @@ def test_the_report_page_shows_the_summary_and_every_row(client, cycle, admin):
 )
 def test_the_report_downloads_for_the_committee(client, cycle, fmt, content_type):
     client.force_login(make_user("committee"))
-    response = client.get(reverse("reviews:report_file", args=[cycle.pk, fmt]))
+    response = job_file(client, client.get(reverse("reviews:report_file", args=[cycle.pk, fmt])))
     assert response.status_code == 200
     assert response["Content-Type"].startswith(content_type)
+    assert response["Content-Disposition"] == f'attachment; filename="report-5-{cycle.fiscal_year}.{fmt}"'
 
 
 def test_a_department_editor_cannot_read_the_whole_report(client, cycle):

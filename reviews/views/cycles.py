@@ -9,18 +9,18 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import RequestConfig
 
+from background import jobs
 from caching.pages import PUBLIC, SURVEY, cached
 from initiatives import staging
 from initiatives.models import Indicator, RoadmapCell
-from plan.eras import fiscal_year_label
 from plan.paging import page_number, page_of
-from reviews import report_files, roles, scales, survey_workbooks
+from reviews import roles, scales, survey_workbooks, tasks
 from reviews.cycles import start_cycle, take_step
 from reviews.entries import EntryLocked, StaleEntry, entry_history, merge_actuals, save_entry
-from reviews.evaluations import unrecorded_numbers
 from reviews.filters import WorklistFilter
 from reviews.forms import (
     CycleCreateForm,
@@ -123,6 +123,23 @@ def cycle_step(request, cycle_id):
         return redirect("reviews:worklist", cycle.pk)
     step = form.cleaned_data["step"]
     roles.require(request, roles.can_take(request.user, step), f"cycle step {step}")
+    if step == "publish":
+        # Making the report's files takes long for a large plan: the task worker publishes, once the step
+        # is one the cycle can take now (it checks again when it runs).
+        try:
+            cycle.next_state(step)
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+            return redirect("reviews:worklist", cycle.pk)
+        job = jobs.start(
+            tasks.publish_cycle,
+            key=f"publish:{cycle.pk}",
+            label=gettext_noop("%(cycle)sの公開"),
+            text_args={"cycle": cycle.title},
+            user=request.user,
+            args=(cycle.pk, request.user.pk),
+        )
+        return redirect("background:job", job.pk)
     try:
         cycle = take_step(
             cycle,
@@ -143,8 +160,6 @@ def cycle_step(request, cycle_id):
                 "state": cycle.get_state_display(),
             },
         )
-        if step == "publish":
-            _warn_unrecorded(request, cycle)
     return redirect("reviews:worklist", cycle.pk)
 
 
@@ -393,28 +408,16 @@ def report(request, cycle_id):
 @login_required
 @require_GET
 def report_file(request, cycle_id, fmt):
+    """The report as a file, made by the task worker: the page of its job, where the file appears when made.
+    Asking again while it is being made shows the same job."""
     cycle = roles.get_cycle(request, cycle_id)
     roles.require(request, roles.can_read_all(request.user), "download report")
-    try:
-        content = report_files.report_file(cycle_report(cycle), fmt)
-    except report_files.PdfTooLarge:
-        context = {"cycle": cycle}
-        return render(request, "reviews/report_pdf_refused.html", context, status=503)
-    response = HttpResponse(content, content_type=report_files.FORMATS[fmt])
-    name = f"report-{cycle.plan.ordinal}-{cycle.fiscal_year}.{fmt}"
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
-
-
-def _warn_unrecorded(request, cycle):
-    """After publication: tell the administrator which items did not become evaluations."""
-    numbers = unrecorded_numbers(cycle)
-    if numbers:
-        messages.warning(
-            request,
-            _(
-                "項番 %(numbers)s は達成状況または今後の方向性が未入力のため、%(year)sの評価として記録していません。"
-                "公開した報告には未入力として載っています。"
-            )
-            % {"numbers": "、".join(map(str, numbers)), "year": fiscal_year_label(cycle.fiscal_year)},
-        )
+    job = jobs.start(
+        tasks.make_report_file,
+        key=f"report:{cycle.pk}:{fmt}",
+        label=gettext_noop("%(cycle)s 進捗状況報告（%(format)s）の作成"),
+        text_args={"cycle": cycle.title, "format": tasks.REPORT_FILES[fmt]},
+        user=request.user,
+        args=(cycle.pk, fmt),
+    )
+    return redirect("background:job", job.pk)
