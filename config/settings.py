@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
+    # Reads of the public pages and the dashboard from the replica, where DATABASE_REPLICA_URL sets one.
+    "config.replica.ReplicaReadsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees the flag a refused log-in left on the request and answers with the lock-out page.
     "axes.middleware.AxesMiddleware",
@@ -104,6 +106,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A read replica of PostgreSQL for the pages that only read (config/replica.py): DATABASE_REPLICA_URL.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    # The tests read the replica as the primary itself.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.replica.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A writing transaction takes the database's write lock when it begins, not at its first write: two
     # saves then queue up (for up to 20 s) instead of one failing with "database is locked" midway.
