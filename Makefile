@@ -69,3 +69,9 @@ lint: deps
 # One pytest worker per core (pytest-xdist), each with a test database of its own (test_gw0, test_gw1, …).
 test: test-packages deps lint
 	$(UV) run --frozen pytest -n auto
+
+.PHONY: bench
+# Pages, files and imports at the seed's scale and at 100x, on scratch databases of their own (benchmarks/):
+# the tables, and test-artifacts/bench-<database>.json. DATABASE_URL=postgres://… measures on PostgreSQL.
+bench: deps
+	$(MANAGE) bench

@@ -177,6 +177,7 @@ class Writes:
     )  # model: {fields: []}
     deleted: list = field(default_factory=list)
     links: list = field(default_factory=list)  # (m2m field, initiative, [related]): set once both exist
+    departments: dict | None = None  # by name, read on first use
 
     def create(self, obj):
         self.created[type(obj)].append(self.history.stamp(obj))
@@ -186,6 +187,14 @@ class Writes:
 
     def delete(self, obj):
         self.deleted.append(self.history.stamp(obj))
+
+    def department(self, name):
+        """The department of that name, made if it is new: looked up once an import, not once a row."""
+        if self.departments is None:
+            self.departments = {d.name: d for d in Department.objects.all()}
+        if name not in self.departments:
+            self.departments[name] = Department.objects.get_or_create(name=name)[0]
+        return self.departments[name]
 
     def link(self, name, initiative, related):
         self.links.append((name, initiative, related))
@@ -325,9 +334,7 @@ def _apply_row(initiative, row, columns, goal_by_code, carried_targets, set_link
         old = initiative.department.name if initiative.department_id else ""
         if old != row.department:
             changes.append(Change(_field_label("department"), old, row.department))
-            initiative.department = (
-                Department.objects.get_or_create(name=row.department)[0] if row.department else None
-            )
+            initiative.department = writes.department(row.department) if row.department else None
     if created:
         writes.create(initiative)
     elif changes:

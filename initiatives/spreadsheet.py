@@ -361,7 +361,7 @@ def read_plan_workbook(data, plan):
     finally:
         workbook.close()
     # The plan's columns and their choice lists, read once: every header, row and cell below consults them.
-    prefetch_related_objects([plan], "columns__choices")
+    prefetch_related_objects([plan], "columns__choices", "goals")
     layout = find_layout(rows, plan)
     _check_title(rows[: layout.header_row - 1], plan)
     return _read_rows(rows, layout, plan)
