@@ -3,7 +3,8 @@ from urllib.parse import urlencode
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -41,9 +42,8 @@ class WorklistTable(tables.Table):
         ]
         order_by = "number"
         # Paged, with the filters and the order kept in each page's link (reviews.views.cycles.worklist).
-        template_name = "tables/paged_table.html"
+        template_name = "reviews/partials/worklist_table.html"  # which draws the cells
         attrs = {"class": "worklist", "th": {"scope": "col"}}
-        row_attrs = {"id": lambda record: f"entry-{record.initiative.number}"}
 
     def __init__(self, *args, cycle, next_url="", **kwargs):
         self.cycle = cycle
@@ -54,43 +54,61 @@ class WorklistTable(tables.Table):
             if name in self.columns.names():
                 self.columns[name].column.verbose_name = label
 
-    def render_name(self, record):
-        url = reverse("reviews:entry", args=[self.cycle.pk, record.initiative.number])
+    def body(self):
+        """The rows of the page shown, as HTML: each column's cell for each entry, in the columns' order."""
+        cells = [(column.name, CELLS[column.name]) for column in self.columns]
+        rows = []
+        for row in self.paginated_rows:
+            entry = row.record
+            html = format_html_join("", "{}", ((cell(self, entry),) for _name, cell in cells))
+            rows.append(format_html('<tr id="entry-{}">{}</tr>', entry.initiative.number, html))
+        if not rows:
+            return format_html('<tr><td colspan="{}">{}</td></tr>', len(cells), self.empty_text or "")
+        return format_html_join("\n", "{}", ((r,) for r in rows))
+
+    def _name_cell(self, entry):
+        number = entry.initiative.number
+        url = reverse("reviews:entry", args=[self.cycle.pk, number])
         if self.next_url:
             url += "?" + urlencode({"next": self.next_url})
         # The name opens the year's entry; the small link beside it, the initiative across all years.
-        page = reverse("reviews:initiative", args=[self.cycle.plan.ordinal, record.initiative.number])
+        page = reverse("reviews:initiative", args=[self.cycle.plan.ordinal, number])
         return format_html(
-            '<a href="{}">{}</a> <a class="initiative-link" href="{}" aria-label="{}">{}</a>',
+            '<td><a href="{}">{}</a> <a class="initiative-link" href="{}" aria-label="{}">{}</a></td>',
             url,
-            record.initiative.name,
+            entry.initiative.name,
             page,
-            _("項番%(number)dの計画と経過") % {"number": record.initiative.number},
+            _("項番%(number)dの計画と経過") % {"number": number},
             _("計画と経過"),
         )
 
-    def render_state(self, record):
-        return format_html(
-            '<span class="entry-state state-{}">{}</span>', record.state, record.get_state_display()
-        )
 
-    # The plan's words, in the reader's language where the catalogue knows them (plan/words.py).
-    def render_planned_stage(self, value):
-        return gettext(value)
+def _word(value):
+    """A plan's word in the reader's language where the catalogue knows it (plan/words.py)."""
+    return format_html("<td>{}</td>", gettext(value) if value else "")
 
-    def render_stage_reached(self, value):
-        return gettext(value)
 
-    def render_progress(self, value):
-        return gettext(value)
+def _updated(entry):
+    if not entry.updated_at:
+        return mark_safe("<td></td>")
+    who = entry.updated_by.get_username() if entry.updated_by else ""
+    when = timezone.localtime(entry.updated_at).strftime("%Y-%m-%d %H:%M")
+    return format_html("<td>{}<br><small>{}</small></td>", when, who)
 
-    def render_achievement(self, value):
-        return gettext(value)
 
-    def render_updated(self, record):
-        if not record.updated_at:
-            return ""
-        who = record.updated_by.get_username() if record.updated_by else ""
-        return format_html(
-            "{}<br><small>{}</small>", timezone.localtime(record.updated_at).strftime("%Y-%m-%d %H:%M"), who
-        )
+# How each column draws its cell of an entry.
+CELLS = {
+    "number": lambda table, e: format_html('<td class="number">{}</td>', e.initiative.number),
+    "name": lambda table, e: table._name_cell(e),
+    "department": lambda table, e: format_html(
+        "<td>{}</td>", e.initiative.department.name if e.initiative.department_id else ""
+    ),
+    "planned_stage": lambda table, e: _word(getattr(e, "planned_stage", "") or ""),
+    "state": lambda table, e: format_html(
+        '<td><span class="entry-state state-{}">{}</span></td>', e.state, e.get_state_display()
+    ),
+    "stage_reached": lambda table, e: _word(e.stage_reached),
+    "progress": lambda table, e: _word(e.progress),
+    "achievement": lambda table, e: _word(e.achievement),
+    "updated": lambda table, e: _updated(e),
+}

@@ -18,6 +18,7 @@ from reviews.entries import save_entry
 from reviews.models import StatusEntry
 from reviews.reports import cycle_report
 from tests.personas import make_department, open_cycle
+from tests.test_entry_editing import worklist_row
 
 YEAR = 2027
 
@@ -382,12 +383,8 @@ def test_in_english_the_shipped_words_are_translated_and_a_plans_own_words_shown
     save_entry(entry_of(cycle, 1), {"stage_reached": "実施中", "progress": "C"}, staff, 0)
     client.force_login(staff)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    row = next(
-        r
-        for r in client.get(reverse("reviews:worklist", args=[cycle.pk])).context["table"].rows
-        if r.record.initiative.number == 1
-    )
-    assert [row.get_cell(c) for c in ("planned_stage", "stage_reached", "progress")] == [
+    row = worklist_row(client.get(reverse("reviews:worklist", args=[cycle.pk])), 1)
+    assert [row[c] for c in ("planned_stage", "stage_reached", "progress")] == [
         "Implement",
         "Implementing",
         "C",
