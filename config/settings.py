@@ -209,6 +209,9 @@ DASHBOARD_PER_PAGE = int(os.environ.get("DASHBOARD_PER_PAGE", 50))
 REPORT_PER_PAGE = int(os.environ.get("REPORT_PER_PAGE", 50))
 REPORT_PDF_MAX_MEMORY = int(os.environ.get("REPORT_PDF_MAX_MEMORY_MB", 2048)) * 1024 * 1024
 REPORT_PDF_MAX_BYTES = int(os.environ.get("REPORT_PDF_MAX_MB", 50)) * 1024 * 1024
+# A longer report's PDF is laid out in pieces of this many rows, this many at a time (reviews.report_files).
+REPORT_PDF_PART_ROWS = int(os.environ.get("REPORT_PDF_PART_ROWS", 200))
+REPORT_PDF_PROCESSES = int(os.environ.get("REPORT_PDF_PROCESSES", os.cpu_count() or 1))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reviews:cycle_list"

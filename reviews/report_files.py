@@ -3,11 +3,12 @@
 All three are drawn from the report data of reviews/reports.py, so they carry the same numbers.
 """
 
+import io
 import json
 import logging
-import resource
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from pypdf import PdfReader, PdfWriter
 
 from initiatives.open_data import open_data_csv
 from plan.models import CitySettings
@@ -70,12 +72,14 @@ def report_file(report, fmt, open_data=None):
     raise ValueError(fmt)
 
 
-def report_html(report):
-    """A standalone HTML document: the form staff carry to the city website's CMS, and the PDF's source."""
+def report_html(report, part=None):
+    """A standalone HTML document: the form staff carry to the city website's CMS, and the PDF's source.
+    part: one piece of a large report's PDF (report_pdf), with its rows and whether it begins or ends it."""
     context = {
         "report": report,
         "report_css": REPORT_CSS.read_text(encoding="utf-8"),
         "city": CitySettings.current(),
+        "pdf_part": part,
     }
     return render_to_string("reviews/report_document.html", context)
 
@@ -85,24 +89,61 @@ class PdfTooLarge(Exception):
 
 
 def report_pdf(report):
-    return render_pdf(report_html(report))
+    """The report as a PDF. A report of more than REPORT_PDF_PART_ROWS rows is laid out in pieces of that many
+    rows, each in a child process of its own (REPORT_PDF_PROCESSES at a time), joined into one document and
+    numbered as one: WeasyPrint's time and memory grow faster than a table's length, and each piece is
+    bounded on its own."""
+    rows = report["rows"]
+    size = settings.REPORT_PDF_PART_ROWS
+    if len(rows) <= size:
+        return render_pdf(report_html(report))
+    starts = range(0, len(rows), size)
+    parts = [
+        report_html(report, {"rows": rows[i : i + size], "first": i == 0, "last": i + size >= len(rows)})
+        for i in starts
+    ]
+    with ThreadPoolExecutor(max_workers=settings.REPORT_PDF_PROCESSES) as pool:
+        pdfs = list(pool.map(render_pdf, parts))
+    return _joined(pdfs)
+
+
+# The page numbers of a report made in pieces, drawn once the pieces are joined: the same place, size and
+# colour as report.css gives them.
+PAGE_NUMBERS = """<!DOCTYPE html><html><head><meta charset="utf-8"><style>
+@page {{ size: A4 landscape; margin: 12mm 10mm 14mm;
+  @bottom-center {{ content: counter(page) " / " counter(pages); font-size: 9pt; color: #4a4a4a;
+    font-family: "Noto Sans CJK JP", "Noto Sans JP", sans-serif; }} }}
+body {{ font-family: "Noto Sans CJK JP", "Noto Sans JP", sans-serif; }}
+div {{ break-after: page; }} div:last-child {{ break-after: auto; }}
+</style></head><body>{pages}</body></html>"""
+
+
+def _joined(pdfs):
+    writer = PdfWriter()
+    for pdf in pdfs:
+        writer.append(PdfReader(io.BytesIO(pdf)))
+    count = len(writer.pages)
+    numbers = PdfReader(io.BytesIO(render_pdf(PAGE_NUMBERS.format(pages="<div></div>" * count))))
+    for page, number in zip(writer.pages, numbers.pages, strict=True):
+        page.merge_page(number)
+    out = io.BytesIO()
+    writer.write(out)
+    content = out.getvalue()
+    if len(content) > settings.REPORT_PDF_MAX_BYTES:
+        raise PdfTooLarge("size")
+    return content
 
 
 def render_pdf(html):
     """WeasyPrint in a child process, bounded by REPORT_PDF_TIMEOUT (seconds), REPORT_PDF_MAX_MEMORY (bytes of
     address space) and REPORT_PDF_MAX_BYTES (size of the PDF); PdfTooLarge when it overruns any of them."""
-    limit = settings.REPORT_PDF_MAX_MEMORY
-
-    def limit_memory():
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
+    limits = [str(settings.REPORT_PDF_MAX_BYTES), str(settings.REPORT_PDF_MAX_MEMORY)]
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "reviews.pdf_worker", str(settings.REPORT_PDF_MAX_BYTES)],
+            [sys.executable, "-m", "reviews.pdf_worker", *limits],
             input=html.encode("utf-8"),
             capture_output=True,
             timeout=settings.REPORT_PDF_TIMEOUT,
-            preexec_fn=limit_memory,
             cwd=settings.BASE_DIR,
             check=False,
         )

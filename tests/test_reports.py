@@ -203,6 +203,34 @@ def test_the_pdf_report_has_the_same_numbers_page_numbers_and_the_header_on_ever
     assert "セキュリティ対策の推進" in "".join(text)
 
 
+def test_a_long_report_is_laid_out_in_pieces_and_reads_as_one_document(cycle, tmp_path, settings):
+    settings.REPORT_PDF_PART_ROWS = 10  # the seed's 26 rows in three pieces, as 2,600 would be in thirteen
+    report = cycle_report(cycle)
+    path = tmp_path / "report.pdf"
+    path.write_bytes(report_pdf(report))
+    pages = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    )
+    text = [t for t in pages.stdout.split("\f") if t.strip()]
+    # Numbered as one document, the title and summary once at its start, every row once, in order.
+    for number, page in enumerate(text, start=1):
+        assert re.search(rf"\b{number}\s*/\s*{len(text)}\s*$", page.strip()), page[-200:]
+    whole = "".join(text)
+    assert whole.count(report["title"]) == 1 and report["title"] in text[0]
+    assert whole.count("個別計画の取組状況と今後の方向性") == 1
+    # Each row's 計画内容 (which only the table prints) once, in the table's order.
+    flowing = subprocess.run(
+        ["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True
+    )
+    flat = re.sub(r"\s+", "", flowing.stdout)
+    descriptions = [re.sub(r"\s+", "", row["description"]) for row in report["rows"]]
+    assert [flat.count(d) for d in descriptions] == [1] * len(descriptions)
+    positions = [flat.find(d) for d in descriptions]
+    assert positions == sorted(positions)
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "Noto-Sans-CJK" in fonts and "DejaVu" not in fonts
+
+
 def test_the_report_page_shows_the_summary_and_every_row(client, cycle, admin):
     client.force_login(admin)
     response = client.get(reverse("reviews:report", args=[cycle.pk]))
