@@ -70,6 +70,12 @@ lint: deps
 test: test-packages deps lint
 	$(UV) run --frozen pytest -n auto
 
+.PHONY: loadtest
+# gunicorn on a scratch PostgreSQL database under locust: 50 readers and 5 writers for 60 s, then saturation runs
+# (benchmarks/loadtest.py). LOADTEST_SECONDS=20 shortens it.
+loadtest:
+	$(UV) run --frozen python -m benchmarks.loadtest
+
 .PHONY: bench
 # Pages, files and imports at the seed's scale and at 100x, on scratch databases of their own (benchmarks/):
 # the tables, and test-artifacts/bench-<database>.json. DATABASE_URL=postgres://… measures on PostgreSQL.
