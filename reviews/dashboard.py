@@ -124,7 +124,11 @@ def dashboard_data(cycle, page_number=1):
     goals = list(plan.goals.order_by("order"))
     groups = flag_groups(plan)
     cycles = list(ReviewCycle.objects.filter(plan=plan).order_by("fiscal_year"))
-    entries = {(e.cycle_id, e.initiative_id): e for e in StatusEntry.objects.filter(cycle__plan=plan)}
+    # Only what is counted and shown: an entry's long texts but its issues (the late list) stay unread.
+    shown = ["cycle", "initiative", "state", "stage_reached", "progress", "achievement", "direction", "issues"]
+    entries = {
+        (e.cycle_id, e.initiative_id): e for e in StatusEntry.objects.filter(cycle__plan=plan).only(*shown)
+    }
     cycles_by_year = {c.fiscal_year: c for c in cycles}
     roadmaps = {i.pk: {cell.fiscal_year: cell for cell in i.roadmap.all()} for i in initiatives}
 
