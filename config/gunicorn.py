@@ -16,3 +16,6 @@ limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
 accesslog = "-"
+# gunicorn 25+ opens a control socket in the user's home by default, one path for every gunicorn of that user:
+# two instances on one host (a blue-green switch, the load test beside production) would take each other's.
+control_socket_disable = True
