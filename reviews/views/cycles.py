@@ -73,7 +73,11 @@ def cycle_create(request):
 @login_required
 def worklist(request, cycle_id):
     cycle = roles.get_cycle(request, cycle_id)
-    entries = roles.entries_visible_to(request.user, StatusEntry.objects.for_worklist(cycle))
+    # The list shows no long text: the entries' and initiatives' are left in the database.
+    listed = StatusEntry.objects.for_worklist(cycle).defer(
+        "actions", "issues", "kpi_actuals", "initiative__description", "initiative__column_values"
+    )
+    entries = roles.entries_visible_to(request.user, listed)
     counts = entries.aggregate(
         total=Count("id"),
         missing=Count("id", filter=~Q(state=EntryState.DONE)),
