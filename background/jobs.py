@@ -57,27 +57,22 @@ def progress(job_id, step, done, total=None, text_args=None):
 
 
 def done(job_id, message="", *, links=(), file_name="", content_type="", content=None, text_args=None):
-    extra = {"args": text_args} if text_args is not None else {}
-    Job.objects.filter(pk=job_id).update(
-        **extra,
-        source=None,
-        state=JobState.DONE,
-        finished_at=timezone.now(),
-        step="",
-        message=message,
-        links=list(links),
-        file_name=file_name,
-        content_type=content_type,
-        content=content,
-    )
+    file = {"file_name": file_name, "content_type": content_type, "content": content}
+    _end(job_id, JobState.DONE, message, links, text_args, **file)
 
 
 def failed(job_id, message, *, links=(), text_args=None):
-    extra = {"args": text_args} if text_args is not None else {}
+    _end(job_id, JobState.FAILED, message, links, text_args)
+
+
+def _end(job_id, state, message, links, text_args, **fields):
+    """The job's end: its state and message, what to do next, and the upload it no longer needs dropped."""
+    if text_args is not None:
+        fields["args"] = text_args
     Job.objects.filter(pk=job_id).update(
-        **extra,
+        **fields,
         source=None,
-        state=JobState.FAILED,
+        state=state,
         finished_at=timezone.now(),
         step="",
         message=message,
