@@ -125,7 +125,16 @@ def dashboard_data(cycle, page_number=1):
     groups = flag_groups(plan)
     cycles = list(ReviewCycle.objects.filter(plan=plan).order_by("fiscal_year"))
     # Only what is counted and shown: an entry's long texts but its issues (the late list) stay unread.
-    shown = ["cycle", "initiative", "state", "stage_reached", "progress", "achievement", "direction", "issues"]
+    shown = [
+        "cycle",
+        "initiative",
+        "state",
+        "stage_reached",
+        "progress",
+        "achievement",
+        "direction",
+        "issues",
+    ]
     entries = {
         (e.cycle_id, e.initiative_id): e for e in StatusEntry.objects.filter(cycle__plan=plan).only(*shown)
     }
