@@ -8,6 +8,7 @@ two connections.
 
 import re
 import threading
+import uuid
 
 import pytest
 from django.conf import settings
@@ -231,3 +232,35 @@ def test_a_page_made_while_another_process_commits_is_not_kept(client, seeded):
     commit.set()
     thread.join(10)
     assert "別の接続で変えた名前" in client.get(PLAN_PAGE).content.decode()
+
+
+# --- Valkey/Redis ------------------------------------------------------------------------------------------
+
+
+def _redis_reachable():
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="no Valkey/Redis server on 127.0.0.1:6379")
+def test_the_cache_on_valkey_or_redis_ends_pages_the_same_way(client, plan5, settings):
+    """CACHE_URL=redis://… gives Django's own Redis backend; a change ends the cached page there too."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+            # Keys of this run only; clear() would empty the server's whole database.
+            "KEY_PREFIX": f"jouhouka-test-{uuid.uuid4()}",
+        }
+    }
+    client.get(PLAN_PAGE)
+    assert cache.get(f"page:plan_table:ja:{plan5.pk}:1:False:False") is not None  # stored on the server
+    initiative = plan5.initiatives.get(number=2)
+    initiative.name = "キャッシュサーバーでも変わる名前"
+    initiative.save()
+    assert "キャッシュサーバーでも変わる名前" in client.get(PLAN_PAGE).content.decode()
