@@ -22,7 +22,6 @@ never commits). A change costs no query; a transaction of many changes moves eac
 import threading
 import time
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -48,13 +47,17 @@ def _fresh_generation():
     return time.time_ns()
 
 
-# Scopes changed by this thread whose generation has not moved since.
-_unmoved = threading.local()
+class _Unmoved(threading.local):
+    """The scopes this thread changed whose generation has not moved since."""
+
+    def __init__(self):
+        self.scopes = set()
+
+
+_unmoved = _Unmoved()
 
 
 def _pending():
-    if not hasattr(_unmoved, "scopes"):
-        _unmoved.scopes = set()
     return _unmoved.scopes
 
 
@@ -146,8 +149,3 @@ def connect():
     post_delete.connect(_on_change, dispatch_uid="caching_post_delete")
     m2m_changed.connect(_on_m2m_change, dispatch_uid="caching_m2m_changed")
     post_migrate.connect(_on_migrate, dispatch_uid="caching_post_migrate")
-
-
-def watched_models():
-    """The models whose changes end cached pages (for the tests and the README)."""
-    return [m for m in apps.get_models() if _scopes_of(m)]

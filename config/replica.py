@@ -9,6 +9,8 @@ primary too. Writes always go to the primary.
 
 import contextvars
 
+from django.db import connections
+
 REPLICA = "replica"
 REPLICA_APPS = {"plan", "initiatives", "reviews"}
 REPLICA_VIEWS = {
@@ -25,8 +27,6 @@ _reading = contextvars.ContextVar("reading_from_replica", default=False)
 
 class ReplicaRouter:
     def db_for_read(self, model, **hints):
-        from django.db import connections
-
         if (
             _reading.get()
             and model._meta.app_label in REPLICA_APPS
