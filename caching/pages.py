@@ -26,7 +26,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.safestring import mark_safe
 
 PUBLIC = "public"
 SURVEY = "survey"
@@ -119,6 +121,16 @@ def cached(name, parts, make, scopes=(PUBLIC,)):
     value = make()
     cache.set(key, (generations, value), timeout=settings.PAGE_CACHE_SECONDS)
     return value
+
+
+def cached_html(name, parts, template, make_context, request, scopes=(PUBLIC,)):
+    """A part of a page: template rendered with make_context(), from the cache as cached() keeps it."""
+
+    def make():
+        return render_to_string(template, make_context(), request=request)
+
+    # Our own template's output, stored as text: safe as it was when rendered.
+    return mark_safe(cached(name, parts, make, scopes))
 
 
 def _scopes_of(model):

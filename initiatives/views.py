@@ -4,10 +4,8 @@ from django.conf import settings
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 
-from caching.pages import cached
+from caching.pages import cached, cached_html
 from initiatives.models import Initiative
 from initiatives.open_data import plan_to_csv, plan_to_dict
 from initiatives.spreadsheet import write_plan_workbook
@@ -62,11 +60,13 @@ def plan_table(request, ordinal):
     can_see_drafts = request.user.has_perm(VIEW_DRAFT_PLAN)
     parts = [plan.pk, number, can_see_drafts, request.user.is_authenticated]
 
-    def make():
-        context = _plan_table_context(request, plan, number, can_see_drafts)
-        return render_to_string("initiatives/partials/plan_table_body.html", context, request=request)
-
-    body = mark_safe(cached("plan_table", parts, make))
+    body = cached_html(
+        "plan_table",
+        parts,
+        "initiatives/partials/plan_table_body.html",
+        lambda: _plan_table_context(request, plan, number, can_see_drafts),
+        request,
+    )
     return render(request, "initiatives/plan_table.html", {"plan": plan, "body": body})
 
 

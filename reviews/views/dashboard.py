@@ -2,10 +2,8 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 
-from caching.pages import PUBLIC, SURVEY, cached
+from caching.pages import PUBLIC, SURVEY, cached_html
 from plan.paging import page_number
 from reviews import roles
 from reviews.dashboard import dashboard_data
@@ -20,11 +18,14 @@ def dashboard(request, cycle_id):
     roles.require(request, roles.can_read_all(request.user), "read dashboard")
     number = page_number(request)
 
-    def make():
-        context = {"cycle": cycle, "plan": cycle.plan, **dashboard_data(cycle, number)}
-        return render_to_string("reviews/partials/dashboard_body.html", context, request=request)
-
-    body = mark_safe(cached("dashboard", [cycle.pk, number], make, scopes=(PUBLIC, SURVEY)))
+    body = cached_html(
+        "dashboard",
+        [cycle.pk, number],
+        "reviews/partials/dashboard_body.html",
+        lambda: {"cycle": cycle, "plan": cycle.plan, **dashboard_data(cycle, number)},
+        request,
+        scopes=(PUBLIC, SURVEY),
+    )
     return render(request, "reviews/dashboard.html", {"cycle": cycle, "body": body})
 
 

@@ -3,12 +3,10 @@
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import content_disposition_header
-from django.utils.safestring import mark_safe
 
-from caching.pages import cached
+from caching.pages import cached_html
 from plan.paging import page_number, page_of
 from reviews import report_files
 from reviews.models import Publication, PublishedFile
@@ -30,13 +28,13 @@ def published_report(request, ordinal, year):
     )
     number = page_number(request)
 
-    def make():
+    def context():
         report = Publication.objects.values_list("report", flat=True).get(pk=publication.pk)
         page = page_of(report["rows"], settings.REPORT_PER_PAGE, number)
-        context = {"publication": publication, "report": report, "page_obj": page}
-        return render_to_string("reviews/partials/published_report_page.html", context, request=request)
+        return {"publication": publication, "report": report, "page_obj": page}
 
-    body = mark_safe(cached("published_report", [publication.pk, number], make))
+    template = "reviews/partials/published_report_page.html"
+    body = cached_html("published_report", [publication.pk, number], template, context, request)
     return render(request, "reviews/published_report.html", {"publication": publication, "body": body})
 
 
