@@ -161,7 +161,8 @@ def import_confirm_view(model_admin, request):
     # The import runs in the task worker, with the file; the administrator follows it on the job's page.
     job = jobs.start(
         tasks.import_plan_table,
-        key=f"plan_import:{plan.pk}",
+        # One job per upload: a second file confirmed while the first waits is a second import, never dropped.
+        key=f"plan_import:{plan.pk}:{token}",
         label=gettext_noop("%(file)s を%(plan)sに取り込む"),
         text_args={"file": file_name, "plan": plan.title},
         user=request.user,

@@ -190,3 +190,24 @@ def test_a_confirmed_plan_import_runs_in_the_worker(admin_client, seeded, plan5,
     details = list(AuditEvent.objects.filter(kind=AuditKind.PLAN_IMPORT).values_list("detail", "ip_address"))
     assert any(d.startswith("取込を受付: plan.xlsx") and ip for d, ip in details)
     assert any(d.startswith("管理画面から plan.xlsx: 新規作成 0件、更新 1件") for d, _ip in details)
+
+
+def test_two_files_confirmed_while_the_first_waits_are_two_imports(admin_client, seeded, plan5, queue):
+    from initiatives.models import Initiative
+    from tests.test_admin_import import CONFIRM_URL, exported_workbook, upload
+
+    first = exported_workbook(plan5, (7, "個別計画名", "一つ目のファイルの名前"))
+    second = exported_workbook(plan5, (8, "個別計画名", "二つ目のファイルの名前"))
+    for data in (first, second):
+        confirm = upload(admin_client, plan5, data).context["confirm_form"].initial
+        admin_client.post(CONFIRM_URL, confirm)
+    assert Job.objects.count() == 2
+
+    work_the_queue()
+
+    # Both ran, in order, each saying what it changed: the second file, a whole table read before the first
+    # was imported, puts item 7 back as it states it.
+    jobs = list(Job.objects.order_by("created_at"))
+    assert [j.state for j in jobs] == ["done", "done"]
+    assert "更新 1件" in jobs[0].args["summary"] and "更新 2件" in jobs[1].args["summary"]
+    assert Initiative.objects.get(plan=plan5, number=8).name == "二つ目のファイルの名前"
