@@ -217,19 +217,13 @@ class Writes:
         for name, initiative, related in self.links:
             through = getattr(Initiative, name).through
             if id(initiative) in created:
-                source, target = _through_columns(name)
+                field = Initiative._meta.get_field(name)
+                source, target = f"{field.m2m_field_name()}_id", f"{field.m2m_reverse_field_name()}_id"
                 new_rows[name] += [through(**{source: initiative.pk, target: r.pk}) for r in related]
             else:
                 getattr(initiative, name).set(related)
         for name, rows in new_rows.items():
             getattr(Initiative, name).through.objects.bulk_create(rows, batch_size=BATCH)
-
-
-def _through_columns(name):
-    """The columns of an m2m table of Initiative that hold the initiative and the other end."""
-    if name == "goals":
-        return "initiative_id", "goal_id"
-    return "from_initiative_id", "to_initiative_id"  # carried_from: this initiative, the one it continues
 
 
 def record_import(plan, source, result, *, request=None, user=None):
