@@ -31,7 +31,16 @@ GREY = ("#e4e4e4", "dots")
 BY_POSITION = [GREEN, YELLOW, RED, PURPLE, BLUE]
 BY_MEANING = {"ahead": BLUE, "on_plan": GREEN, "behind": RED, "not_assessable": PURPLE}
 # The entry states, the application's own words.
-SEGMENT_STYLES = {"入力済": GREEN, "入力中": YELLOW, "未入力": GREY, "": GREY}
+SEGMENT_STYLES = {
+    "確認済": GREEN,
+    "提出済": BLUE,
+    "入力中": YELLOW,
+    "差戻し": RED,
+    "未入力": GREY,
+    # A report made before submission was a step (reviews.0009) counted complete entries as 入力済.
+    "入力済": GREEN,
+    "": GREY,
+}
 
 
 def scale_styles(plan):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from initiatives.models import Indicator
-from reviews.models import CycleState, ReviewCycle, StatusEntry
+from reviews.models import CycleState, EntryState, ReviewCycle, StatusEntry
 
 
 @dataclass
@@ -112,6 +112,9 @@ def save_entry(entry, values, user, based_on_version, reason=""):
             current.version = based_on_version
             return current, []
         current.version = based_on_version + 1
+        if current.state in (EntryState.SUBMITTED, EntryState.CONFIRMED):
+            # What was handed in or accepted has changed: it is the department's again until submitted anew.
+            current.state = EntryState.IN_PROGRESS
         current.updated_by = user
         current.updated_at = timezone.now()
         current._change_reason = reason

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, models
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.fields.json import KeyTextTransform
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -33,9 +34,18 @@ class CycleState(models.TextChoices):
 
 
 class EntryState(models.TextChoices):
+    """Where an entry is between its department and 情報管理課 (reviews.workflow moves it)."""
+
     EMPTY = "未入力", _("未入力")
     IN_PROGRESS = "入力中", _("入力中")
-    DONE = "入力済", _("入力済")
+    SUBMITTED = "提出済", _("提出済")
+    CONFIRMED = "確認済", _("確認済")
+    RETURNED = "差戻し", _("差戻し")
+
+    @classmethod
+    def open_states(cls):
+        """Not yet handed in: what a reminder lists and what is overdue after the due date."""
+        return [cls.EMPTY, cls.IN_PROGRESS, cls.RETURNED]
 
 
 class Role(models.TextChoices):
@@ -108,6 +118,11 @@ class ReviewCycle(models.Model):
     committee_comment = LimitedTextField(_("情報システム委員会の意見"), blank=True)
     headquarters_date = models.DateField(_("本部会議 審議日"), null=True, blank=True)
     headquarters_comment = LimitedTextField(_("本部会議の意見"), blank=True)
+    # The survey's schedule, set by 情報管理課 when known: entries are due by due_date (reminders go out before
+    # it and on it), and the meetings that will deliberate the result.
+    due_date = models.DateField(_("提出期限"), null=True, blank=True)
+    committee_planned_date = models.DateField(_("情報システム委員会 開催予定日"), null=True, blank=True)
+    headquarters_planned_date = models.DateField(_("本部会議 開催予定日"), null=True, blank=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
 
     objects = ReviewCycleQuerySet.as_manager()
@@ -136,6 +151,12 @@ class ReviewCycle(models.Model):
     @property
     def entries_editable(self):
         return CycleState(self.state).entries_editable
+
+    def is_overdue(self, today=None):
+        """Past its due date while still taking entries: unsubmitted entries are late."""
+        if not self.due_date or not self.entries_editable:
+            return False
+        return (today or timezone.localdate()) > self.due_date
 
     @property
     def has_started(self):
@@ -243,6 +264,7 @@ class StatusEntry(models.Model):
         "issues",
         "direction",
         "kpi_actuals",
+        "progress_reason",
     ]
     REQUIRED_FOR_DONE = ["stage_reached", "progress", "achievement", "actions", "direction"]
 
@@ -264,6 +286,9 @@ class StatusEntry(models.Model):
     # {Indicator.key: actual as a decimal string} of the initiative's indicators (initiatives.Indicator) for the
     # cycle's year: kept on the entry so that an actual has the entry's versions, conflicts and history.
     kpi_actuals = models.JSONField(_("指標の実績値"), default=dict, blank=True)
+    # Asked for when the progress word contradicts what the stage reached says against the roadmap
+    # (reviews.scales.contradiction): the committee reads why.
+    progress_reason = LimitedTextField(_("自己評価と年次計画の差の理由"), blank=True)
     state = models.CharField(
         _("入力状況"), max_length=10, choices=EntryState.choices, default=EntryState.EMPTY
     )
@@ -296,15 +321,64 @@ class StatusEntry(models.Model):
         return f"{self.cycle.title} {self.initiative}"
 
     def save(self, *args, **kwargs):
-        self.state = self.compute_state()
+        # 未入力 and 入力中 follow what is filled in; the later states are steps someone took (reviews.workflow).
+        if self.state in (EntryState.EMPTY, EntryState.IN_PROGRESS):
+            self.state = EntryState.EMPTY if self.is_blank else EntryState.IN_PROGRESS
         super().save(*args, **kwargs)
 
-    def compute_state(self):
-        if all(getattr(self, f) in ("", None, {}) for f in self.EDITABLE_FIELDS):
-            return EntryState.EMPTY
-        if all(getattr(self, f) not in ("", None) for f in self.REQUIRED_FOR_DONE):
-            return EntryState.DONE
-        return EntryState.IN_PROGRESS
+    @property
+    def is_blank(self):
+        return all(getattr(self, f) in ("", None, {}) for f in self.EDITABLE_FIELDS)
+
+    @property
+    def is_complete(self):
+        """Everything a department must fill in before it can submit."""
+        return all(getattr(self, f) not in ("", None) for f in self.REQUIRED_FOR_DONE)
+
+    def missing_fields(self):
+        return [self._meta.get_field(f).verbose_name for f in self.REQUIRED_FOR_DONE if not getattr(self, f)]
+
+
+class EntryEvent(models.Model):
+    """A step of an entry between its department and 情報管理課 (提出, 確認, 差戻し), or a comment between them:
+    who, when, the state before and after, and what they wrote. Shown with the entry's versions."""
+
+    class Kind(models.TextChoices):
+        SUBMIT = "submit", _("提出")
+        CONFIRM = "confirm", _("確認")
+        RETURN = "return", _("差戻し")
+        COMMENT = "comment", _("コメント")
+
+    entry = models.ForeignKey(
+        StatusEntry, verbose_name=_("実施状況"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("種類"), max_length=10, choices=Kind.choices)
+    from_state = models.CharField(_("変更前"), max_length=10, choices=EntryState.choices, blank=True)
+    to_state = models.CharField(_("変更後"), max_length=10, choices=EntryState.choices, blank=True)
+    # The entry's version the step was taken on: what was submitted, confirmed or returned.
+    version = models.PositiveIntegerField(_("版"))
+    comment = LimitedTextField(_("コメント"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作者"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("入力の経過")
+        verbose_name_plural = _("入力の経過")
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["submit", "confirm", "return", "comment"]), name="entryevent_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.entry}: {self.get_kind_display()}"
 
 
 class PublicationQuerySet(models.QuerySet):

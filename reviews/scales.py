@@ -129,3 +129,16 @@ def meaning_of(plan, word):
     """What a recorded progress word says of the roadmap (a Meaning), "" if nothing."""
     scale = plan.scale(ScaleRole.PROGRESS)
     return scale.meaning_of(word) if scale and word else ""
+
+
+def contradiction(plan, planned_stage, stage_reached, progress):
+    """自己評価と年次計画の差: the progress word given against the word the roadmap gives for the stage reached
+    (計画どおり while the stage is behind the planned one, or the reverse). {"given": word, "roadmap": word}, or
+    None where they agree or either says nothing of the roadmap."""
+    assessed = (Meaning.AHEAD, Meaning.ON_PLAN, Meaning.BEHIND)
+    said = meaning_of(plan, progress)
+    found = compare(plan, planned_stage, stage_reached)
+    if said not in assessed or found not in assessed or said == found:
+        return None
+    scale = plan.scale(ScaleRole.PROGRESS)
+    return {"given": progress, "roadmap": scale.word_meaning(found) or str(found.label)}

@@ -80,6 +80,7 @@ COLUMNS = [
     Column("取組内容", "actions", 50),
     Column("課題", "issues", 36),
     Column("今後の方向性", "direction", 11),
+    Column("自己評価と年次計画の差の理由", "progress_reason", 30),
     Column("版", "version", 5),
 ]
 

@@ -20,7 +20,7 @@ def open_survey(page, site, username, password):
 
 def test_staff_record_an_entry_from_the_filtered_worklist_and_see_it_in_the_history(page, site, dev_accounts):
     open_survey(page, site, "staff", dev_accounts["staff"])
-    expect(page.locator(".counts")).to_contain_text("入力済でないもの 26件")
+    expect(page.locator(".counts")).to_contain_text("提出されていないもの 26件")
 
     page.get_by_label("目標").select_option(label="（Ⅲ）効果的・効率的な行政の推進")
     page.get_by_role("button", name="絞り込む").click()
@@ -41,9 +41,8 @@ def test_staff_record_an_entry_from_the_filtered_worklist_and_see_it_in_the_hist
     expect(page.locator(".messages")).to_contain_text("項番 16「グループウェアの導入」を保存しました。")
     assert "goal=" in page.url
     row = page.locator("#entry-16")
-    expect(row).to_contain_text("入力済")
+    expect(row).to_contain_text("入力中")
     expect(row).to_contain_text("計画どおり")
-    expect(page.locator(".counts")).to_contain_text("入力済でないもの 25件")
 
     page.get_by_role("link", name="グループウェアの導入").click()
     history = page.locator(".history-list li").first
@@ -117,7 +116,7 @@ def test_staff_hand_out_a_department_workbook_and_take_its_answers_in_after_a_pr
     expect(page.locator("body")).to_contain_text("電子決裁の運用を全庁で開始した。")
     shot(page, "workbook-preview")
     page.get_by_role("button", name="「変更あり」の行を保存する").click()
-    expect(page.locator("#entry-19")).to_contain_text("入力済")
+    expect(page.locator("#entry-19")).to_contain_text("入力中")
     expect(page.locator("#entry-19")).to_contain_text("達成")
 
 

@@ -101,7 +101,13 @@ def test_the_headline_counts_each_achievement_progress_and_state_with_its_share(
         "評価できない": (0, 0.0),
         "未入力": (22, 84.6),
     }
-    assert counts(state) == {"未入力": (22, 84.6), "入力中": (2, 7.7), "入力済": (2, 7.7)}
+    assert counts(state) == {
+        "未入力": (22, 84.6),
+        "入力中": (4, 15.4),
+        "提出済": (0, 0.0),
+        "確認済": (0, 0.0),
+        "差戻し": (0, 0.0),
+    }
 
 
 def test_every_headline_count_links_to_the_worklist_showing_exactly_those_entries(committee_client, survey):

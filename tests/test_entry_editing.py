@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from initiatives.models import Indicator, IndicatorTarget, Initiative, RoadmapCell
 from plan.models import Goal
+from reviews import workflow
 from reviews.cycles import start_cycle
 from reviews.entries import save_entry
 from reviews.models import EntryState, StatusEntry
@@ -90,12 +91,13 @@ def test_an_entry_recorded_through_the_form_is_saved_with_who_and_when(client, c
         "継続",
     )
     assert entry.kpi_actuals == {str(share.pk): "12.50"}
-    assert (entry.version, entry.state, entry.updated_by) == (1, EntryState.DONE, staff)
+    assert (entry.version, entry.state, entry.updated_by) == (1, EntryState.IN_PROGRESS, staff)
+    assert entry.is_complete
     assert before <= entry.updated_at <= timezone.now()
     # The worklist row shows it in words.
     row = worklist_row(response, entry.initiative.number)
     assert [row[c] for c in ("stage_reached", "progress", "achievement")] == ["検討中", ON_PLAN, "一部達成"]
-    assert row["state"] == "入力済" and row["updated"].endswith("joho")
+    assert row["state"] == "入力中" and row["updated"].endswith("joho")
 
 
 @pytest.mark.parametrize(
@@ -420,7 +422,11 @@ def worklist(plan5, admin, staff):
         entry = entry_of(cycle, number)
         if "stage_reached" in values:
             values["progress"] = scales.propose(plan5.scale("progress"), values, planned.get(number))
-        save_entry(entry, values, staff if number % 2 else admin, based_on_version=0)
+        saved, _changes = save_entry(entry, values, staff if number % 2 else admin, based_on_version=0)
+        if number in (1, 2, 20):
+            workflow.take(saved, "submit", staff, saved.version)
+    # 10 was recorded by 情報管理課 itself and accepted without a submission.
+    workflow.take(entry_of(cycle, 10), "confirm", staff, 1)
     return {
         "cycle": cycle,
         "somu": somu,
@@ -494,7 +500,7 @@ def test_each_filter_narrows_the_worklist_to_what_it_names(client, worklist, sta
         assert shown_numbers(response) == numbers, name
         assert f"絞り込み結果 {len(numbers)}件" in response.content.decode()
     # Filters combine.
-    response = client.get(url, {"department": worklist["somu"].pk, "state": "入力済"})
+    response = client.get(url, {"department": worklist["somu"].pk, "state": "提出済"})
     assert shown_numbers(response) == [1, 2]
     response = client.get(url, {"municipal_dx": "1", "public_private_data": "1"})
     assert shown_numbers(response) == entries_numbers(
@@ -519,21 +525,25 @@ def test_the_worklist_counts_what_is_still_missing(client, worklist, staff):
     client.force_login(staff)
     cycle = worklist["cycle"]
     total = cycle.entries.count()
-    done = cycle.entries.filter(state=EntryState.DONE).count()
+    done = cycle.entries.filter(state__in=[EntryState.SUBMITTED, EntryState.CONFIRMED]).count()
     empty = cycle.entries.filter(state=EntryState.EMPTY).count()
-    assert (done, total - done - empty) == (4, 2)  # 1, 2, 10 and 20 done; 3 and 16 in progress
+    assert (done, total - done - empty) == (4, 2)  # 1, 2, 20 submitted, 10 confirmed; 3 and 16 in progress
     response = client.get(worklist["url"])
     assert response.context["counts"] == {"total": total, "missing": total - done, "empty": empty}
     html = response.content.decode()
     assert (
-        f"全 {total}件のうち、入力済でないもの <strong>{total - done}件</strong>（未入力 {empty}件）" in html
+        f"全 {total}件のうち、提出されていないもの <strong>{total - done}件</strong>（未入力 {empty}件）"
+        in html
     )
-    # Filling one in takes it off the count; a filter does not change what is missing.
+    # Filling one in and submitting it takes it off the count; a filter does not change what is missing.
     entry = entry_of(cycle, 3)
-    save_entry(entry, {"actions": "完了した", "direction": "継続"}, staff, based_on_version=entry.version)
-    response = client.get(worklist["url"], {"state": "入力済"})
+    saved, _changes = save_entry(
+        entry, {"actions": "完了した", "direction": "継続"}, staff, based_on_version=entry.version
+    )
+    workflow.take(saved, "submit", staff, saved.version)
+    response = client.get(worklist["url"], {"state": "提出済"})
     assert response.context["counts"]["missing"] == total - done - 1
-    assert len(shown_numbers(response)) == done + 1
+    assert shown_numbers(response) == [1, 2, 3, 20]
 
 
 def test_the_department_editors_count_is_of_their_own_entries(client, worklist):

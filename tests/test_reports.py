@@ -78,7 +78,13 @@ def test_the_summary_counts_each_word_as_counted_by_hand(cycle, plan5):
         "": total - 4,
     }
     assert counts(summary["direction"]) == {"継続": 2, "拡充": 1, "見直し": 1, "取組終了": 0, "": total - 4}
-    assert counts(summary["state"]) == {"未入力": total - 4, "入力中": 1, "入力済": 3}
+    assert counts(summary["state"]) == {
+        "未入力": total - 4,
+        "入力中": 4,
+        "提出済": 0,
+        "確認済": 0,
+        "差戻し": 0,
+    }
     shares = {r["word"]: r["share"] for r in summary["achievement"]}
     assert shares["達成"] == round(200 / total, 1)
 

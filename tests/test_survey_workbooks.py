@@ -240,9 +240,9 @@ def test_the_version_column_is_hidden_and_the_fixed_columns_locked(staff_client,
     save_entry(entry(cycle, 19), {"actions": "途中まで入力"}, staff, based_on_version=0)
     sheet = sheet_of(download(staff_client, cycle, somu))
 
-    assert sheet["J3"].value == "版"
-    assert sheet.column_dimensions["J"].hidden
-    assert [sheet[f"J{r}"].value for r in (4, 5, 6)] == [0, 1, 0]
+    assert sheet["K3"].value == "版"
+    assert sheet.column_dimensions["K"].hidden
+    assert [sheet[f"K{r}"].value for r in (4, 5, 6)] == [0, 1, 0]
     assert sheet.protection.sheet
     assert sheet["A4"].protection.locked and sheet["C4"].protection.locked
     assert not sheet["D4"].protection.locked and not sheet["G4"].protection.locked
@@ -500,7 +500,7 @@ def test_unknown_duplicate_and_missing_numbers_are_refused(staff_client, cycle, 
 def test_a_forged_version_is_refused(staff_client, cycle, somu):
     data = fill(download(staff_client, cycle, somu), {16: {"版": 7, "課題": "x"}, 19: {"版": "最新"}})
     errors = refused(staff_client, cycle, somu, data)
-    assert [e.split(":")[0] for e in errors] == ["4行目 J列（版）", "5行目 J列（版）"]
+    assert [e.split(":")[0] for e in errors] == ["4行目 K列（版）", "5行目 K列（版）"]
 
 
 def test_a_workbook_of_another_department_is_refused(staff_client, cycle, somu, kikaku):

@@ -37,7 +37,8 @@ from workbooks import XLSX_CONTENT_TYPE, WorkbookError
 
 def _cycle_list(request, form=None, status=200):
     cycles = ReviewCycle.objects.for_list().annotate(
-        entry_count=Count("entries"), done_count=Count("entries", filter=Q(entries__state=EntryState.DONE))
+        entry_count=Count("entries"),
+        done_count=Count("entries", filter=Q(entries__state=EntryState.CONFIRMED)),
     )
     context = {
         "cycles": cycles,
@@ -80,7 +81,7 @@ def worklist(request, cycle_id):
     entries = roles.entries_visible_to(request.user, listed)
     counts = entries.aggregate(
         total=Count("id"),
-        missing=Count("id", filter=~Q(state=EntryState.DONE)),
+        missing=Count("id", filter=Q(state__in=EntryState.open_states())),
         empty=Count("id", filter=Q(state=EntryState.EMPTY)),
     )
     filterset = WorklistFilter(request.GET or None, queryset=entries, cycle=cycle)
