@@ -8,7 +8,7 @@ from audit.models import AuditKind
 from audit.trail import record
 from caching import pages
 from initiatives.models import Initiative
-from reviews import evaluations, publication, report_files
+from reviews import evaluations, notices, publication, report_files
 from reviews.models import CycleEvent, ReviewCycle, StatusEntry, TransitionError
 
 
@@ -69,6 +69,9 @@ def take_step(cycle, step, user, *, reason="", date=None, comment="", prepared=N
         )
         detail = _step_detail(step, from_state, to_state, reason, date)
         record(AuditKind.CYCLE_STEP, user=user, obj=locked, detail=detail)
+        if step == "open":
+            transaction.on_commit(lambda: notices.survey_opened(locked, user))
+        transaction.on_commit(lambda: notices.step_taken(locked, step, user))
     return locked
 
 

@@ -30,7 +30,7 @@ from audit.models import AuditKind
 from audit.trail import record
 from initiatives.models import Indicator, IndicatorTarget, actual_text
 from plan.eras import fiscal_year_label, wareki
-from reviews import scales
+from reviews import notices, scales
 from reviews.entries import changes_between, merge_actuals, save_entry
 from reviews.models import StatusEntry
 from workbooks import (
@@ -726,6 +726,8 @@ def apply_survey(cycle, department, rows, numbers, user, file_name=""):
         written = "、".join(str(n) for n in sorted(r.number for r in chosen)) or "なし"
         detail = f"{department.name}の調査票 {file_name}: 保存した項番 {written}"
         record(AuditKind.SURVEY_IMPORT, user=user, obj=cycle, detail=detail)
+        numbers = sorted(r.number for r in chosen)
+        transaction.on_commit(lambda: notices.workbook_uploaded(cycle, department, user, numbers))
     logger.info(
         "survey workbook import by %s: cycle %s (%s), department %s (%s), file %s: %d written; %s",
         user.get_username(),
