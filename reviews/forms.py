@@ -7,7 +7,7 @@ from plan.eras import fiscal_year_label
 from plan.fields import LimitedTextFormField
 from plan.models import Plan
 from reviews import scales
-from reviews.models import ReviewCycle, StatusEntry
+from reviews.models import EntryEvent, ReviewCycle, StatusEntry
 
 
 class CycleCreateForm(forms.Form):
@@ -52,6 +52,12 @@ class StatusEntryForm(forms.ModelForm):
         widgets = {
             "actions": forms.Textarea(attrs={"rows": 5}),
             "issues": forms.Textarea(attrs={"rows": 3}),
+            "progress_reason": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "progress_reason": _(
+                "進捗の評価が、実施状況と年次計画を比べた結果と異なるときに、その理由を入力します。"
+            ),
         }
 
     def __init__(self, *args, plan, proposals=None, indicators=(), fiscal_year=None, **kwargs):
@@ -146,3 +152,35 @@ class SurveyConfirmForm(forms.Form):
 
     def clean_numbers(self):
         return {int(n) for n in self.cleaned_data["numbers"].split(",")}
+
+
+class EntryStepForm(forms.Form):
+    """A step on an entry (reviews.workflow), taken on the version the user saw."""
+
+    step = forms.ChoiceField(choices=[(k.value, k.label) for k in EntryEvent.Kind], widget=forms.HiddenInput)
+    based_on_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    comment = LimitedTextFormField(
+        label=_("コメント"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class CycleScheduleForm(forms.ModelForm):
+    class Meta:
+        model = ReviewCycle
+        fields = ["due_date", "committee_planned_date", "headquarters_planned_date"]
+        widgets = {name: forms.DateInput(attrs={"type": "date"}) for name in fields}
+
+    def clean(self):
+        cleaned = super().clean()
+        due, committee, headquarters = (
+            cleaned.get("due_date"),
+            cleaned.get("committee_planned_date"),
+            cleaned.get("headquarters_planned_date"),
+        )
+        if due and committee and committee < due:
+            self.add_error("committee_planned_date", _("委員会の開催予定日は提出期限より後にしてください。"))
+        if committee and headquarters and headquarters < committee:
+            self.add_error(
+                "headquarters_planned_date", _("本部会議の開催予定日は委員会より後にしてください。")
+            )
+        return cleaned

@@ -90,6 +90,19 @@ def can_edit_entry(user, entry):
     return entry.cycle.entries_editable and can_record(user, entry)
 
 
+def can_take_entry_step(user, entry, kind):
+    """提出 and comments are for whoever records the entry (its department, or 情報管理課 for it); 確認 and 差戻し
+    are 情報管理課's."""
+    if kind in ("confirm", "return"):
+        return can_record_all(user)
+    return can_record(user, entry)
+
+
+def can_schedule(user):
+    """The survey's due date and meeting dates are 情報管理課's to set."""
+    return can_record_all(user)
+
+
 def can_use_department(user, department):
     """Download or return a department's survey workbook."""
     if can_record_all(user):

@@ -8,7 +8,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from reviews.models import StatusEntry
+from reviews import scales
+from reviews.models import EntryState, StatusEntry
 
 
 class WorklistTable(tables.Table):
@@ -47,6 +48,7 @@ class WorklistTable(tables.Table):
 
     def __init__(self, *args, cycle, next_url="", **kwargs):
         self.cycle = cycle
+        self.overdue = cycle.is_overdue()
         self.next_url = next_url
         super().__init__(*args, **kwargs)
         # The ratings under the plan's names for them (each table has its own copy of the columns).
@@ -65,6 +67,27 @@ class WorklistTable(tables.Table):
         if not rows:
             return format_html('<tr><td colspan="{}">{}</td></tr>', len(cells), self.empty_text or "")
         return format_html_join("\n", "{}", ((r,) for r in rows))
+
+    def _state_cell(self, entry):
+        state = format_html(
+            '<span class="entry-state state-{}">{}</span>', entry.state, entry.get_state_display()
+        )
+        if self.overdue and entry.state in EntryState.open_states():
+            state = format_html('{} <strong class="overdue">{}</strong>', state, _("期限超過"))
+        return format_html("<td>{}</td>", state)
+
+    def _progress_cell(self, entry):
+        """The word, and where it contradicts the roadmap, the flag with the roadmap's word."""
+        differs = scales.contradiction(
+            self.cycle.plan, getattr(entry, "planned_stage", ""), entry.stage_reached, entry.progress
+        )
+        if not differs:
+            return _word(entry.progress)
+        return format_html(
+            '<td>{} <span class="contradiction">{}</span></td>',
+            gettext(entry.progress),
+            _("自己評価と年次計画の差（年次計画では%(word)s）") % {"word": gettext(differs["roadmap"])},
+        )
 
     def _name_cell(self, entry):
         number = entry.initiative.number
@@ -104,11 +127,9 @@ CELLS = {
         "<td>{}</td>", e.initiative.department.name if e.initiative.department_id else ""
     ),
     "planned_stage": lambda table, e: _word(getattr(e, "planned_stage", "") or ""),
-    "state": lambda table, e: format_html(
-        '<td><span class="entry-state state-{}">{}</span></td>', e.state, e.get_state_display()
-    ),
+    "state": lambda table, e: table._state_cell(e),
     "stage_reached": lambda table, e: _word(e.stage_reached),
-    "progress": lambda table, e: _word(e.progress),
+    "progress": lambda table, e: table._progress_cell(e),
     "achievement": lambda table, e: _word(e.achievement),
     "updated": lambda table, e: _updated(e),
 }

@@ -7,9 +7,11 @@ Who may take which step is reviews.roles'; what a step needs of the entry is her
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from reviews import notices
+from reviews import notices, roles
 from reviews.entries import EntryLocked
+from reviews.forms import EntryStepForm
 from reviews.models import CycleState, EntryEvent, EntryState, ReviewCycle, StatusEntry
 
 Kind = EntryEvent.Kind
@@ -96,3 +98,30 @@ def take(entry, kind, user, based_on_version, comment=""):
         else:
             transaction.on_commit(lambda: TOLD[kind](entry_for_notice, user))
     return event
+
+
+BUTTONS = {
+    Kind.SUBMIT: gettext_lazy("提出する"),
+    Kind.CONFIRM: gettext_lazy("確認済にする"),
+    Kind.RETURN: gettext_lazy("差し戻す"),
+    Kind.COMMENT: gettext_lazy("コメントする"),
+}
+
+
+def step_forms(user, entry):
+    """The steps the user may take on the entry now, each with its form; none once the survey is compiled."""
+    if not entry.cycle.entries_editable:
+        return []
+    return [
+        {
+            "kind": kind,
+            "label": BUTTONS[kind],
+            "form": EntryStepForm(
+                initial={"step": kind.value, "based_on_version": entry.version},
+                auto_id=f"step-{kind.value}-%s",
+            ),
+            "needs_comment": kind in (Kind.RETURN, Kind.COMMENT),
+        }
+        for kind in Kind
+        if roles.can_take_entry_step(user, entry, kind) and available(entry, kind)
+    ]

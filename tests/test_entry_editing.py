@@ -123,13 +123,32 @@ def test_progress_left_empty_gets_the_proposed_word(client, cycle, staff, number
 def test_an_explicit_progress_overrides_the_proposal(client, cycle, staff):
     client.force_login(staff)
     entry = entry_of(cycle, 1)  # planned 実施, reached 検討中: the proposal would be 計画より遅れている
-    client.post(entry_url(cycle, 1), form_data(entry, stage_reached="検討中", progress=ON_PLAN))
+    # 計画どおり against a roadmap that says behind: the form asks why, and saves nothing until told.
+    response = client.post(entry_url(cycle, 1), form_data(entry, stage_reached="検討中", progress=ON_PLAN))
+    assert response.status_code == 200
+    assert response.context["form"].errors["progress_reason"] == [
+        f"進捗は「{ON_PLAN}」ですが、実施状況「検討中」は年次計画では「{BEHIND}」にあたります"
+        "（自己評価と年次計画の差）。理由を入力してください。"
+    ]
     entry.refresh_from_db()
-    assert entry.progress == ON_PLAN
+    assert entry.version == 0
+    reason = "仕様の検討は終え、契約手続に入っているため"
+    client.post(
+        entry_url(cycle, 1),
+        form_data(entry, stage_reached="検討中", progress=ON_PLAN, progress_reason=reason),
+    )
+    entry.refresh_from_db()
+    assert (entry.progress, entry.progress_reason) == (ON_PLAN, reason)
     # The override survives the next save that leaves progress as it is.
     client.post(
         entry_url(cycle, 1),
-        form_data(entry, stage_reached="検討中", progress=ON_PLAN, actions="仕様書を作成した。"),
+        form_data(
+            entry,
+            stage_reached="検討中",
+            progress=ON_PLAN,
+            progress_reason=reason,
+            actions="仕様書を作成した。",
+        ),
     )
     entry.refresh_from_db()
     assert (entry.progress, entry.actions, entry.version) == (ON_PLAN, "仕様書を作成した。", 2)
@@ -159,7 +178,12 @@ def test_the_form_shows_the_planned_stage_from_the_roadmap_and_the_proposal(clie
     planned = re.search(r'<dd class="planned-stage">(.*?)</dd>', response.content.decode()).group(1)
     assert planned == "検討（前年度から継続）"
     assert response.context["form"]["progress"].field.proposal == ""  # nothing reached yet, nothing proposed
-    client.post(entry_url(cycle, 2), form_data(entry_of(cycle, 2), stage_reached="未着手", progress=ON_PLAN))
+    client.post(
+        entry_url(cycle, 2),
+        form_data(
+            entry_of(cycle, 2), stage_reached="未着手", progress=ON_PLAN, progress_reason="前倒しで準備済み"
+        ),
+    )
     response = client.get(entry_url(cycle, 2))
     assert f"提案: {BEHIND}" in response.content.decode()
     assert response.context["form"]["progress"].value() == ON_PLAN
@@ -529,7 +553,15 @@ def test_the_worklist_counts_what_is_still_missing(client, worklist, staff):
     empty = cycle.entries.filter(state=EntryState.EMPTY).count()
     assert (done, total - done - empty) == (4, 2)  # 1, 2, 20 submitted, 10 confirmed; 3 and 16 in progress
     response = client.get(worklist["url"])
-    assert response.context["counts"] == {"total": total, "missing": total - done, "empty": empty}
+    assert response.context["counts"] == {
+        "total": total,
+        "missing": total - done,
+        "empty": empty,
+        "submitted": 3,
+        "confirmed": 1,
+        "returned": 0,
+        "overdue": 0,  # no due date set
+    }
     html = response.content.decode()
     assert (
         f"全 {total}件のうち、提出されていないもの <strong>{total - done}件</strong>（未入力 {empty}件）"
@@ -550,7 +582,9 @@ def test_the_department_editors_count_is_of_their_own_entries(client, worklist):
     editor = make_user("department", departments=[worklist["kikaku"]])
     client.force_login(editor)
     response = client.get(worklist["url"])
-    assert response.context["counts"] == {"total": 2, "missing": 1, "empty": 0}  # 10 done, 3 in progress
+    counts = response.context["counts"]
+    assert (counts["total"], counts["missing"], counts["empty"]) == (2, 1, 0)  # 10 confirmed, 3 in progress
+    assert (counts["submitted"], counts["confirmed"]) == (0, 1)
 
 
 def test_one_click_from_the_worklist_to_the_entry_and_back(client, worklist, staff):
@@ -629,8 +663,9 @@ def test_the_worklist_needs_the_same_queries_however_many_initiatives(
     # the cycle's events with their users, the departments whose survey workbooks the user may use (with
     # their initiative counts), the plan's own columns and their choices (the filters per column).
     # And the city's names (its committees' names label the cycle's dates); the plan's rating scales and
-    # their words (the filters' words and the columns' names); the count of the rows for the table's pages.
-    expected = 16 if role == "staff" else 17
+    # their words (the filters' words and the columns' names); the count of the rows for the table's pages;
+    # the plan's roadmap stages (each row's progress against the roadmap, for 自己評価と年次計画の差).
+    expected = 17 if role == "staff" else 18
     with django_assert_num_queries(expected):
         response = client.get(url)
     rows_before = len(response.context["table"].rows)

@@ -173,7 +173,14 @@ def test_the_public_plan_data_shows_a_years_results_only_once_published(client, 
     assert {e["achievement"] for e in evaluations_of_2025()} == {"達成", "一部達成"}
 
 
-SAMPLE_KWARGS = {"cycle_id": None, "number": 1, "department_id": 1, "ordinal": 5, "fmt": "pdf"}
+SAMPLE_KWARGS = {
+    "cycle_id": None,
+    "number": 1,
+    "department_id": 1,
+    "ordinal": 5,
+    "fmt": "pdf",
+    "step": "compile",
+}
 
 
 @pytest.mark.parametrize("method", ["get", "post"])

@@ -384,10 +384,11 @@ def test_in_english_the_shipped_words_are_translated_and_a_plans_own_words_shown
     client.force_login(staff)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     row = worklist_row(client.get(reverse("reviews:worklist", args=[cycle.pk])), 1)
-    assert [row[c] for c in ("planned_stage", "stage_reached", "progress")] == [
+    # C is behind while the stage reached is on the roadmap: the row flags the difference after the word.
+    assert row["progress"].startswith("C ")
+    assert [row[c] for c in ("planned_stage", "stage_reached")] == [
         "Implement",
         "Implementing",
-        "C",
     ]
 
 

@@ -8,8 +8,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import RequestConfig
 
@@ -18,12 +18,13 @@ from caching.pages import PUBLIC, SURVEY, cached
 from initiatives import staging
 from initiatives.models import Indicator, RoadmapCell
 from plan.paging import page_number, page_of
-from reviews import roles, scales, survey_workbooks, tasks
+from reviews import last_year, roles, scales, survey_workbooks, tasks, workflow
 from reviews.cycles import start_cycle, take_step
 from reviews.entries import EntryLocked, StaleEntry, entry_history, merge_actuals, save_entry
 from reviews.filters import WorklistFilter
 from reviews.forms import (
     CycleCreateForm,
+    CycleScheduleForm,
     CycleStepForm,
     StatusEntryForm,
     SurveyConfirmForm,
@@ -83,7 +84,11 @@ def worklist(request, cycle_id):
         total=Count("id"),
         missing=Count("id", filter=Q(state__in=EntryState.open_states())),
         empty=Count("id", filter=Q(state=EntryState.EMPTY)),
+        submitted=Count("id", filter=Q(state=EntryState.SUBMITTED)),
+        confirmed=Count("id", filter=Q(state=EntryState.CONFIRMED)),
+        returned=Count("id", filter=Q(state=EntryState.RETURNED)),
     )
+    counts["overdue"] = counts["missing"] if cycle.is_overdue() else 0
     filterset = WorklistFilter(request.GET or None, queryset=entries, cycle=cycle)
     table = WorklistTable(filterset.qs, cycle=cycle, next_url=request.get_full_path())
     RequestConfig(request, paginate={"per_page": settings.WORKLIST_PER_PAGE}).configure(table)
@@ -94,16 +99,11 @@ def worklist(request, cycle_id):
         "counts": counts,
         "shown": len(table.rows),
         "steps": [
-            {
-                "name": s,
-                "label": ReviewCycle.STEP_LABELS[s],
-                "form": CycleStepForm(initial={"step": s}),
-                "needs_date": s in ("committee", "headquarters"),
-                "needs_reason": s == "reopen",
-            }
+            {"name": s, "label": ReviewCycle.STEP_LABELS[s]}
             for s in cycle.available_steps()
             if roles.can_take(request.user, s)
         ],
+        "schedule_form": CycleScheduleForm(instance=cycle) if roles.can_schedule(request.user) else None,
         "events": cycle.events.select_related("user"),
         "can_use_workbooks": roles.can_record_all(request.user) or bool(roles.department_ids(request.user)),
         "can_read_all": roles.can_read_all(request.user),
@@ -199,7 +199,20 @@ def entry(request, cycle_id, number):
         "indicators": indicators,
         "fiscal_year": cycle.fiscal_year,
     }
-    form = StatusEntryForm(instance=entry, **form_options) if can_edit else None
+    previous = last_year.previous_entry(entry)
+    form = None
+    if can_edit:
+        initial = {}
+        if previous and request.GET.get("start") == "previous":
+            # Last year's words and texts in the form, for the clerk to update; nothing is saved until they do.
+            initial = {n: getattr(previous, n) for n in last_year.CARRIED_FIELDS}
+            messages.info(
+                request,
+                _(
+                    "前年度の内容を入れました。まだ保存していません。今年度の内容に直してから保存してください。"
+                ),
+            )
+        form = StatusEntryForm(instance=entry, initial=initial, **form_options)
     conflict = None
     if request.method == "POST":
         if not entry.cycle.entries_editable and roles.can_record(request.user, entry):
@@ -211,9 +224,26 @@ def entry(request, cycle_id, number):
         if form.is_valid():
             values = form.cleaned_values()
             actuals = merge_actuals(entry.kpi_actuals, values["kpi_actuals"])
-            scales.fill_in(
+            filled = scales.fill_in(
                 plan, values, planned_stage, scales.kpi_rate(indicators, cycle.fiscal_year, actuals)
             )
+            differs = scales.contradiction(plan, planned_stage, values["stage_reached"], values["progress"])
+            # A word the clerk chose against the roadmap needs their reason; one proposed from the KPIs'
+            # achievement rate has its measurement as the reason (the flag still shows).
+            if differs and "progress" not in filled and not values["progress_reason"].strip():
+                form.add_error(
+                    "progress_reason",
+                    _(
+                        "%(progress)sは「%(given)s」ですが、実施状況「%(reached)s」は年次計画では「%(roadmap)s」にあたります（自己評価と年次計画の差）。理由を入力してください。"
+                    )
+                    % {
+                        "progress": plan.rating_names["progress"],
+                        "given": gettext(differs["given"]),
+                        "reached": gettext(values["stage_reached"]),
+                        "roadmap": gettext(differs["roadmap"]),
+                    },
+                )
+        if form.is_valid():
             try:
                 saved, changes = save_entry(
                     entry, values, request.user, form.cleaned_data["based_on_version"]
@@ -249,6 +279,11 @@ def entry(request, cycle_id, number):
         "entry": entry,
         "initiative": entry.initiative,
         "planned": planned,
+        "previous": previous,
+        "contradiction": scales.contradiction(plan, planned_stage, entry.stage_reached, entry.progress),
+        "steps": workflow.step_forms(request.user, entry),
+        "entry_events": entry.events.select_related("user"),
+        "is_overdue": cycle.is_overdue() and entry.state in EntryState.open_states(),
         "rating_names": plan.rating_names,
         "indicator_rows": scales.indicator_rows(indicators, cycle.fiscal_year, entry.kpi_actuals),
         "form": form,
