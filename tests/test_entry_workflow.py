@@ -102,7 +102,7 @@ def test_submit_return_fix_resubmit_confirm(client, cycle, editor, staff, somu):
 def test_an_incomplete_entry_cannot_be_submitted_and_is_told_what_is_missing(client, cycle, editor):
     client.force_login(editor)
     fill(client, cycle, 16, stage_reached="実施中", actions="途中")
-    assert "提出する" not in client.get(entry_url(cycle, 16)).content.decode()
+    assert "submit" not in [s["kind"] for s in client.get(entry_url(cycle, 16)).context["steps"]]
     response = step(client, cycle, 16, "submit")
     assert messages_of(response) == ["次の項目が未入力のため、提出・確認できません: 達成状況、今後の方向性"]
     assert entry_of(cycle, 16).state == EntryState.IN_PROGRESS
@@ -330,3 +330,20 @@ def test_a_confirmation_racing_a_save_never_confirms_what_was_not_seen(plan5):
         final = entry_of(cycle, 1)
         workflow.take(final, "submit", staff, final.version)
         seen = final.version
+
+
+def test_save_and_submit_in_one_action(client, cycle, editor):
+    client.force_login(editor)
+    data = {**form_data(entry_of(cycle, 16), **COMPLETE), "and_submit": "1"}
+    response = client.post(entry_url(cycle, 16), data, follow=True)
+    assert "項番 16 を提出しました。情報管理課が確認します。" in messages_of(response)
+    assert entry_of(cycle, 16).state == EntryState.SUBMITTED
+    # Incomplete: saved, not submitted, and told why.
+    data = {**form_data(entry_of(cycle, 16), **{**COMPLETE, "direction": ""}), "and_submit": "1"}
+    response = client.post(entry_url(cycle, 16), data, follow=True)
+    entry = entry_of(cycle, 16)
+    assert (entry.state, entry.direction) == (EntryState.IN_PROGRESS, "")
+    assert (
+        "保存しましたが、提出していません。次の項目が未入力のため、提出・確認できません: 今後の方向性"
+        in messages_of(response)
+    )

@@ -181,6 +181,24 @@ def _locked_message(cycle):
     }
 
 
+def _submit_saved(request, saved):
+    """「保存して提出する」: the version just saved is handed in, or the clerk is told why it cannot be yet."""
+    if saved.state == EntryState.SUBMITTED:
+        return  # nothing changed since it was handed in
+    try:
+        workflow.take(saved, workflow.Kind.SUBMIT, request.user, saved.version)
+    except workflow.StepRefused as refused:
+        messages.error(request, _("保存しましたが、提出していません。%(reason)s") % {"reason": refused})
+    except EntryLocked as locked:
+        messages.error(request, _locked_message(locked.cycle))
+    else:
+        messages.success(
+            request,
+            _("項番 %(number)d を提出しました。情報管理課が確認します。")
+            % {"number": saved.initiative.number},
+        )
+
+
 @login_required
 def entry(request, cycle_id, number):
     cycle = roles.get_cycle(request, cycle_id)
@@ -273,6 +291,8 @@ def entry(request, cycle_id, number):
                     )
                 else:
                     messages.info(request, _("変更がなかったので保存していません。"))
+                if "and_submit" in request.POST:
+                    _submit_saved(request, saved)
                 return redirect(_next_url(request, cycle))
     context = {
         "cycle": cycle,
