@@ -30,7 +30,7 @@ from audit.models import AuditKind
 from audit.trail import record
 from initiatives.models import Indicator, IndicatorTarget, actual_text
 from plan.eras import fiscal_year_label, wareki
-from reviews import notices, scales
+from reviews import last_year, notices, scales
 from reviews.entries import changes_between, merge_actuals, save_entry
 from reviews.models import StatusEntry
 from workbooks import (
@@ -69,7 +69,7 @@ class Column:
     width: int
 
 
-FIXED = ("number", "name", "planned_stage")  # locked; of these only 項番 is read back
+FIXED = ("number", "name", "planned_stage", "previous_actions")  # locked; of these only 項番 is read back
 COLUMNS = [
     Column("項番", "number", 6),
     Column("個別計画名", "name", 28),
@@ -81,6 +81,8 @@ COLUMNS = [
     Column("課題", "issues", 36),
     Column("今後の方向性", "direction", 11),
     Column("自己評価と年次計画の差の理由", "progress_reason", 30),
+    # Last year's text at hand, locked and never read back.
+    Column("前年度の取組内容", "previous_actions", 40),
     Column("版", "version", 5),
 ]
 
@@ -188,11 +190,15 @@ def write_survey_workbook(cycle, department, entries):
     sheet.column_dimensions[get_column_letter(len(columns))].hidden = True
 
     first = HEADER_ROW + 1
+    previous = last_year.previous_entries(cycle, entries)
     for row, entry in enumerate(entries, start=first):
         values = {
             "number": entry.initiative.number,
             "name": entry.initiative.name,
             "planned_stage": entry.planned_stage or "なし",
+            "previous_actions": previous[entry.initiative_id].actions
+            if entry.initiative_id in previous
+            else "",
             "version": entry.version,
             **{name: getattr(entry, name) for name in StatusEntry.EDITABLE_FIELDS},
         }
@@ -474,7 +480,12 @@ def _check_identity(info, cycle, department):
         )
 
 
-def _find_header(rows, layout, optional=("name", "planned_stage")):
+# Columns a workbook may lack: the fixed ones, and the reason column, which workbooks made before it existed
+# do not have (the stored reason then stays).
+OPTIONAL = ("name", "planned_stage", "previous_actions", "progress_reason")
+
+
+def _find_header(rows, layout, optional=OPTIONAL):
     for index, values in enumerate(rows[:HEADER_SEARCH_ROWS]):
         found = {compact(v): col for col, v in enumerate(values) if compact(v)}
         if "項番" not in found:
@@ -564,6 +575,9 @@ def _read_rows(rows, header_row, columns, cycle, department, entries, indicators
             )
         values = {}
         for name in SHEET_FIELDS:
+            if name not in cells:
+                values[name] = getattr(entry, name)
+                continue
             values[name] = _read_value(name, cells[name], where(name), row_errors, cycle.plan)
         errors += row_errors
         if row_errors:
@@ -576,6 +590,24 @@ def _read_rows(rows, header_row, columns, cycle, department, entries, indicators
             merge_actuals(entry.kpi_actuals, values["kpi_actuals"]),
         )
         proposed = scales.fill_in(cycle.plan, values, entry.planned_stage, rate)
+        differs = scales.contradiction(
+            cycle.plan, entry.planned_stage, values["stage_reached"], values["progress"]
+        )
+        if differs and "progress" not in proposed and not values["progress_reason"].strip():
+            column = "progress_reason" if "progress_reason" in columns else "progress"
+            errors.append(
+                _(
+                    "%(where)s: %(progress)sは「%(given)s」ですが、実施状況「%(reached)s」は年次計画では「%(roadmap)s」にあたります（自己評価と年次計画の差）。理由を記入してください。"
+                )
+                % {
+                    "where": where(column),
+                    "progress": headers["progress"],
+                    "given": differs["given"],
+                    "reached": values["stage_reached"],
+                    "roadmap": differs["roadmap"],
+                }
+            )
+            continue
         survey_row.proposed = "・".join(headers[name] for name in proposed)
         survey_row.values = _as_stored(values, entry)
         result.append(survey_row)

@@ -240,9 +240,9 @@ def test_the_version_column_is_hidden_and_the_fixed_columns_locked(staff_client,
     save_entry(entry(cycle, 19), {"actions": "途中まで入力"}, staff, based_on_version=0)
     sheet = sheet_of(download(staff_client, cycle, somu))
 
-    assert sheet["K3"].value == "版"
-    assert sheet.column_dimensions["K"].hidden
-    assert [sheet[f"K{r}"].value for r in (4, 5, 6)] == [0, 1, 0]
+    assert sheet["L3"].value == "版"
+    assert sheet.column_dimensions["L"].hidden
+    assert [sheet[f"L{r}"].value for r in (4, 5, 6)] == [0, 1, 0]
     assert sheet.protection.sheet
     assert sheet["A4"].protection.locked and sheet["C4"].protection.locked
     assert not sheet["D4"].protection.locked and not sheet["G4"].protection.locked
@@ -500,7 +500,7 @@ def test_unknown_duplicate_and_missing_numbers_are_refused(staff_client, cycle, 
 def test_a_forged_version_is_refused(staff_client, cycle, somu):
     data = fill(download(staff_client, cycle, somu), {16: {"版": 7, "課題": "x"}, 19: {"版": "最新"}})
     errors = refused(staff_client, cycle, somu, data)
-    assert [e.split(":")[0] for e in errors] == ["4行目 K列（版）", "5行目 K列（版）"]
+    assert [e.split(":")[0] for e in errors] == ["4行目 L列（版）", "5行目 L列（版）"]
 
 
 def test_a_workbook_of_another_department_is_refused(staff_client, cycle, somu, kikaku):
@@ -722,7 +722,68 @@ def test_downloading_takes_the_same_few_queries_however_many_initiatives(
     Initiative.objects.filter(plan=plan5, number__gt=3).update(department=somu)
     # session, user, the user's groups, the cycle, the department, the entries with their planned stages; the
     # plan's rating scales with their words (the columns' names and drop-down lists); the initiatives'
-    # indicators and their targets (the 指標 sheet); the plan's roadmap stages (the words of 実施状況).
-    with django_assert_num_queries(11):
+    # indicators and their targets (the 指標 sheet); the plan's roadmap stages (the words of 実施状況); the
+    # plan's previous survey (last year's 取組内容; none here, so no query for its entries).
+    with django_assert_num_queries(12):
         sheet = sheet_of(download(staff_client, cycle, somu))
     assert sheet.max_row == workbooks.HEADER_ROW + 23
+
+
+# --- Last year at hand, and the progress contradicting the roadmap ---------------------------------------
+
+
+def test_the_workbook_carries_last_years_text_locked(client, plan5, somu, admin_user, staff):
+    before = take_step(start_cycle(plan5, YEAR - 1, admin_user), "open", admin_user)
+    save_entry(entry(before, 16), {"actions": "前年度は掲示板を試行した。"}, staff, based_on_version=0)
+    cycle = take_step(start_cycle(plan5, YEAR, admin_user), "open", admin_user)
+    client.force_login(staff)
+    sheet = sheet_of(download(client, cycle, somu))
+    columns = {cell.value: cell.column_letter for cell in sheet[workbooks.HEADER_ROW]}
+    letter = columns["前年度の取組内容"]
+    row = next(r[0].row for r in sheet.iter_rows(min_row=FIRST_ROW) if r[0].value == 16)
+    assert sheet[f"{letter}{row}"].value == "前年度は掲示板を試行した。"
+    assert sheet[f"{letter}{row}"].protection.locked
+    # Typing over it (the sheet is unprotected in some clients) changes nothing: it is never read back.
+    data = fill(download(client, cycle, somu), {16: {"前年度の取組内容": "書き換え", "課題": "予算"}})
+    preview = upload(client, cycle, somu, data)
+    confirm(client, cycle, preview)
+    assert entry(before, 16).actions == "前年度は掲示板を試行した。"
+    assert entry(cycle, 16).issues == "予算"
+
+
+def test_a_contradicted_progress_without_a_reason_is_refused_by_row_and_column(staff_client, cycle, somu):
+    planned = entry_planned(cycle, 16)
+    behind = {"検討": "未着手", "実施": "検討中"}[planned]
+    data = fill(download(staff_client, cycle, somu), {16: {"実施状況": behind, "進捗": "計画どおり"}})
+    errors = refused(staff_client, cycle, somu, data)
+    assert errors == [
+        f"4行目 J列（自己評価と年次計画の差の理由）: 進捗は「計画どおり」ですが、実施状況「{behind}」は年次計画では"
+        "「計画より遅れている」にあたります（自己評価と年次計画の差）。理由を記入してください。"
+    ]
+    data = fill(
+        download(staff_client, cycle, somu),
+        {16: {"実施状況": behind, "進捗": "計画どおり", "自己評価と年次計画の差の理由": "調達を前倒し済み"}},
+    )
+    confirm(staff_client, cycle, upload(staff_client, cycle, somu, data))
+    assert entry(cycle, 16).progress_reason == "調達を前倒し済み"
+
+
+def test_a_workbook_made_before_the_reason_column_still_reads(staff_client, cycle, somu):
+    book = load_workbook(io.BytesIO(fill(download(staff_client, cycle, somu), {16: {"課題": "予算"}})))
+    sheet = book[workbooks.SURVEY_SHEET]
+    columns = {cell.value: cell.column for cell in sheet[workbooks.HEADER_ROW]}
+    sheet.delete_cols(columns["自己評価と年次計画の差の理由"], 2)  # and 前年度の取組内容
+    out = io.BytesIO()
+    book.save(out)
+    preview = upload(staff_client, cycle, somu, out.getvalue())
+    assert preview.status_code == 200, preview.context.get("errors")
+    confirm(staff_client, cycle, preview)
+    assert entry(cycle, 16).issues == "予算"
+
+
+def entry_planned(cycle, number):
+    from initiatives.models import RoadmapCell
+
+    return RoadmapCell.objects.get(
+        initiative__plan=cycle.plan, initiative__number=number, fiscal_year=cycle.fiscal_year
+    ).stage
