@@ -149,6 +149,9 @@ class SurveyConfirmForm(forms.Form):
     file_name = forms.CharField(max_length=255, widget=forms.HiddenInput)
     # The 項番 the preview showed as changed: only these are written, and only if still as previewed.
     numbers = forms.RegexField(regex=r"^\d+(,\d+)*$", widget=forms.HiddenInput)
+    submit = forms.BooleanField(
+        label=_("保存した項目のうち、必要な項目がそろったものを提出する"), required=False, initial=True
+    )
 
     def clean_numbers(self):
         return {int(n) for n in self.cleaned_data["numbers"].split(",")}

@@ -787,3 +787,39 @@ def entry_planned(cycle, number):
     return RoadmapCell.objects.get(
         initiative__plan=cycle.plan, initiative__number=number, fiscal_year=cycle.fiscal_year
     ).stage
+
+
+def test_importing_a_workbook_submits_what_it_completed(client, cycle, somu, somu_editor):
+    client.force_login(somu_editor)
+    complete = {
+        "実施状況": "実施中",
+        "達成状況": "一部達成",
+        "取組内容": "運用を開始した。",
+        "今後の方向性": "継続",
+    }
+    data = fill(download(client, cycle, somu), {16: complete, 19: {"課題": "予算"}})
+    preview = upload(client, cycle, somu, data)
+    assert 'name="submit" id="id_submit" checked' in preview.content.decode()  # offered, ticked
+    response = client.post(
+        reverse("reviews:workbook_confirm", args=[cycle.pk]),
+        {**preview.context["confirm_form"].initial, "submit": "on"},
+        follow=True,
+    )
+    texts = [str(m) for m in response.context["messages"]]
+    assert "項番 16 を提出しました。" in texts
+    assert "項番 19 は必要な項目がそろっていないため、提出していません。" in texts
+    assert (entry(cycle, 16).state, entry(cycle, 19).state) == ("提出済", "入力中")
+    assert entry(cycle, 16).events.get().user == somu_editor
+
+
+def test_importing_without_submitting_leaves_entries_in_progress(client, cycle, somu, somu_editor):
+    client.force_login(somu_editor)
+    complete = {
+        "実施状況": "実施中",
+        "達成状況": "一部達成",
+        "取組内容": "運用を開始した。",
+        "今後の方向性": "継続",
+    }
+    preview = upload(client, cycle, somu, fill(download(client, cycle, somu), {16: complete}))
+    client.post(reverse("reviews:workbook_confirm", args=[cycle.pk]), preview.context["confirm_form"].initial)
+    assert entry(cycle, 16).state == "入力中"

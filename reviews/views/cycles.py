@@ -437,7 +437,34 @@ def workbook_confirm(request, cycle_id):
         _("%(department)sの調査票を取り込み、%(count)d件の入力を保存しました。")
         % {"department": department.name, "count": len(written)},
     )
+    if form.cleaned_data["submit"]:
+        _submit_imported(request, cycle, written)
     return redirect("reviews:worklist", cycle.pk)
+
+
+def _submit_imported(request, cycle, written):
+    """Hand in what the workbook completed; say which were not, and why."""
+    submitted, left = [], []
+    entries = StatusEntry.objects.filter(cycle=cycle, pk__in=[r.entry.pk for r in written]).select_related(
+        "initiative"
+    )
+    for entry in entries.order_by("initiative__number"):
+        if entry.state == EntryState.SUBMITTED:
+            continue
+        try:
+            workflow.take(entry, workflow.Kind.SUBMIT, request.user, entry.version)
+        except (workflow.StepRefused, EntryLocked):
+            left.append(str(entry.initiative.number))
+        else:
+            submitted.append(str(entry.initiative.number))
+    if submitted:
+        messages.success(request, _("項番 %(numbers)s を提出しました。") % {"numbers": "、".join(submitted)})
+    if left:
+        messages.warning(
+            request,
+            _("項番 %(numbers)s は必要な項目がそろっていないため、提出していません。")
+            % {"numbers": "、".join(left)},
+        )
 
 
 # --- The annual progress report --------------------------------------------------------------------------
