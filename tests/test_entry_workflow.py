@@ -165,8 +165,13 @@ def test_comments_are_kept_with_the_entry_and_the_worklist_filters_by_state(clie
     step(client, cycle, 16, "submit")
     client.force_login(staff)
     step(client, cycle, 16, "return", comment="KPIの実績値をお願いします。")
-    page = client.get(entry_url(cycle, 16)).content.decode()
-    assert page.index("導入時期は10月です。") < page.index("KPIの実績値をお願いします。")
+    response = client.get(entry_url(cycle, 16))
+    assert [e.comment for e in response.context["entry_events"] if e.comment] == [
+        "導入時期は10月です。",
+        "KPIの実績値をお願いします。",
+    ]
+    # The reason it was returned stands at the top of the page.
+    assert response.context["returned"].comment == "KPIの実績値をお願いします。"
     response = client.get(reverse("reviews:worklist", args=[cycle.pk]), {"state": "差戻し"})
     assert [r.record.initiative.number for r in response.context["table"].rows] == [16]
     assert worklist_row(response, 16)["state"] == "差戻し"

@@ -294,6 +294,7 @@ def entry(request, cycle_id, number):
                 if "and_submit" in request.POST:
                     _submit_saved(request, saved)
                 return redirect(_next_url(request, cycle))
+    events = list(entry.events.select_related("user"))
     context = {
         "cycle": cycle,
         "entry": entry,
@@ -302,7 +303,10 @@ def entry(request, cycle_id, number):
         "previous": previous,
         "contradiction": scales.contradiction(plan, planned_stage, entry.stage_reached, entry.progress),
         "steps": workflow.step_forms(request.user, entry),
-        "entry_events": entry.events.select_related("user"),
+        "entry_events": events,
+        "returned": next((e for e in reversed(events) if e.kind == "return"), None)
+        if entry.state == EntryState.RETURNED
+        else None,
         "is_overdue": cycle.is_overdue() and entry.state in EntryState.open_states(),
         "rating_names": plan.rating_names,
         "indicator_rows": scales.indicator_rows(indicators, cycle.fiscal_year, entry.kpi_actuals),
