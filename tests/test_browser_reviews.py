@@ -70,7 +70,7 @@ def test_a_department_editor_reaches_only_their_own_initiatives(page, site, dev_
 
 def test_a_committee_member_reads_an_entry_without_a_form(page, site, dev_accounts):
     open_survey(page, site, "committee", dev_accounts["committee"])
-    expect(page.get_by_role("button", name="取りまとめる（入力を締め切る）")).to_have_count(0)
+    expect(page.get_by_role("link", name="取りまとめる（入力を締め切る）")).to_have_count(0)
     page.get_by_role("link", name="行政手続きのオンライン化").click()
     expect(page.get_by_role("button", name="保存する")).to_have_count(0)
     expect(page.locator(".entry-values")).to_contain_text("実施状況")
@@ -79,14 +79,17 @@ def test_a_committee_member_reads_an_entry_without_a_form(page, site, dev_accoun
 
 def test_an_administrator_compiles_the_survey_and_reopens_it_with_a_reason(page, site, dev_accounts):
     open_survey(page, site, "admin", dev_accounts["admin"])
+    page.get_by_role("link", name="取りまとめる（入力を締め切る）").click()
     page.get_by_role("button", name="取りまとめる（入力を締め切る）").click()
     expect(page.locator(".cycle-state")).to_have_text("取りまとめ済")
     page.get_by_role("link", name="行政手続きのオンライン化").click()
     expect(page.get_by_role("button", name="保存する")).to_have_count(0)
     page.go_back()
 
+    page.get_by_role("link", name="調査を再開する").click()
     page.get_by_role("button", name="調査を再開する").click()
     expect(page.locator(".messages")).to_contain_text("再開する理由を入力してください。")
+    page.get_by_role("link", name="調査を再開する").click()
     page.get_by_label("理由").fill("項番3の入力漏れを担当課から連絡されたため")
     page.get_by_role("button", name="調査を再開する").click()
     expect(page.locator(".cycle-state")).to_have_text("調査中")
@@ -116,7 +119,9 @@ def test_staff_hand_out_a_department_workbook_and_take_its_answers_in_after_a_pr
     expect(page.locator("body")).to_contain_text("電子決裁の運用を全庁で開始した。")
     shot(page, "workbook-preview")
     page.get_by_role("button", name="「変更あり」の行を保存する").click()
-    expect(page.locator("#entry-19")).to_contain_text("入力中")
+    # Complete, and handed in with the import (the box is ticked by default).
+    expect(page.locator(".messages")).to_contain_text("項番 19 を提出しました。")
+    expect(page.locator("#entry-19")).to_contain_text("提出済")
     expect(page.locator("#entry-19")).to_contain_text("達成")
 
 

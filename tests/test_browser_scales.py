@@ -46,7 +46,7 @@ def test_an_indicator_with_a_target_its_actual_and_the_proposed_word(page, site,
     # A clerk records the year: the stage reached and the indicator's actual, leaving 評価 for the proposal.
     page.goto(site + f"/reviews/{cycle.pk}/entries/1/")
     log_in(page, "staff", dev_accounts["staff"])
-    expect(page.get_by_label("評価")).to_be_visible()
+    expect(page.get_by_label("評価", exact=True)).to_be_visible()
     expect(page.get_by_text("目標値 100.00件（令和9年度 (2027)）")).to_be_visible()
     page.get_by_label("実施状況").select_option("実施中")
     page.get_by_label("実績値（窓口で受け付けた申請の件数）").fill("120")
