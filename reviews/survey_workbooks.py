@@ -168,7 +168,12 @@ def write_survey_workbook(cycle, department, entries):
     columns = columns_for(plan)
     visible = len(columns) - 1  # 版 is last and hidden
     title = sheet.cell(row=1, column=1)
-    set_text(title, f"達成状況調査 {fiscal_year_label(cycle.fiscal_year)} — {department.name}")
+    due = (
+        f"（提出期限 {cycle.due_date.year}年{cycle.due_date.month}月{cycle.due_date.day}日）"
+        if cycle.due_date
+        else ""
+    )
+    set_text(title, f"達成状況調査 {fiscal_year_label(cycle.fiscal_year)} — {department.name}{due}")
     title.font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=visible)
     set_text(sheet.cell(row=2, column=1), cycle.plan.title)

@@ -4,6 +4,7 @@ Two made-up departments own some of the fifth plan's initiatives (the document n
 16, 19 and 25, 企画課 owns 1 and 3. The survey is 令和6年度 (2024), open for entry.
 """
 
+import datetime
 import io
 import logging
 import zipfile
@@ -18,7 +19,7 @@ from initiatives.models import Department, Indicator, IndicatorTarget, Initiativ
 from reviews import survey_workbooks as workbooks
 from reviews.cycles import start_cycle, take_step
 from reviews.entries import save_entry
-from reviews.models import StatusEntry
+from reviews.models import ReviewCycle, StatusEntry
 from reviews.roles import Role
 from tests.test_plan_import import billion_laughs, rewrite_zip, xml_part
 from workbooks import XLSX_CONTENT_TYPE
@@ -823,3 +824,12 @@ def test_importing_without_submitting_leaves_entries_in_progress(client, cycle, 
     preview = upload(client, cycle, somu, fill(download(client, cycle, somu), {16: complete}))
     client.post(reverse("reviews:workbook_confirm", args=[cycle.pk]), preview.context["confirm_form"].initial)
     assert entry(cycle, 16).state == "入力中"
+
+
+def test_the_workbook_says_when_it_is_due(staff_client, cycle, somu):
+    assert (
+        sheet_of(download(staff_client, cycle, somu))["A1"].value == "達成状況調査 令和6年度 (2024) — 総務課"
+    )
+    ReviewCycle.objects.filter(pk=cycle.pk).update(due_date=datetime.date(2024, 12, 20))
+    title = sheet_of(download(staff_client, cycle, somu))["A1"].value
+    assert title == "達成状況調査 令和6年度 (2024) — 総務課（提出期限 2024年12月20日）"
