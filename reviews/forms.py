@@ -146,3 +146,11 @@ class SurveyConfirmForm(forms.Form):
 
     def clean_numbers(self):
         return {int(n) for n in self.cleaned_data["numbers"].split(",")}
+
+
+class VersionCompareForm(forms.Form):
+    """Two saved versions of an entry, by their numbers (StatusEntry.version), chosen from its history."""
+
+    # Bounded by the column's own range: a larger number is no version, not a database error.
+    old = forms.IntegerField(min_value=0, max_value=2**31 - 1)
+    new = forms.IntegerField(min_value=0, max_value=2**31 - 1)

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from reviews.views import cycles, dashboard, final
+from reviews.views import cycles, dashboard, final, history
 
 app_name = "reviews"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:cycle_id>/", cycles.worklist, name="worklist"),
     path("<int:cycle_id>/action/", cycles.cycle_step, name="cycle_step"),
     path("<int:cycle_id>/entries/<int:number>/", cycles.entry, name="entry"),
+    path("<int:cycle_id>/entries/<int:number>/versions/", history.entry_compare, name="entry_compare"),
     path(
         "<int:cycle_id>/workbooks/<int:department_id>.xlsx",
         cycles.workbook_download,
