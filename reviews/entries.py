@@ -4,9 +4,12 @@ Every save bumps the entry's version. A form or a returned workbook carries the 
 from; if someone saved in between, the save is refused and the other person's changes are shown.
 """
 
+import difflib
+import re
 from dataclasses import dataclass
+from functools import cached_property
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +22,101 @@ class FieldChange:
     label: str
     old: str
     new: str
+    # A long text (取組内容, 課題 …) is read as what was added and removed; a word or a number as old → new.
+    is_text: bool = False
+
+    @cached_property
+    def diff(self):
+        return word_diff(self.old, self.new) if self.is_text else None
+
+
+@dataclass
+class Segment:
+    """A stretch of a text diff: kept ("equal"), added ("insert") or removed ("delete"), line by line so
+    that a line break shows where it is."""
+
+    op: str
+    text: str
+
+    @property
+    def lines(self):
+        return self.text.split("\n")
+
+
+# Japanese has no spaces between words: a token is a run of one script (kanji, hiragana, katakana, latin
+# letters and digits), a run of spaces, a line break, or one other character (。、「」 …). A run of kanji is
+# about a word (情報化, 推進計画), and a changed particle or ending (を → に) is its own token.
+TOKEN = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヵヶ]+"
+    r"|[\u3041-\u309f]+"
+    r"|[\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f]+"
+    r"|[0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+(?:[.,][0-9A-Za-z]+)*"
+    r"|[^\S\n]+"
+    r"|\n"
+    r"|.",
+    re.S,
+)
+
+
+def tokens(text):
+    return TOKEN.findall(text.replace("\r\n", "\n"))
+
+
+def word_diff(old, new):
+    """What changed from old to new, word by word: the kept, removed and added stretches in reading order
+    (a replaced stretch reads as its removal, then its addition)."""
+    before, after = tokens(old or ""), tokens(new or "")
+    segments = []
+
+    def add(op, parts):
+        text = "".join(parts)
+        if not text:
+            return
+        if segments and segments[-1].op == op:
+            segments[-1].text += text
+        else:
+            segments.append(Segment(op, text))
+
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            add("equal", before[i1:i2])
+        else:
+            add("delete", before[i1:i2])
+            add("insert", after[j1:j2])
+    return _merge_slivers(segments)
+
+
+def _merge_slivers(segments):
+    """One kept character between two changes (a の between two replaced words) is read as part of both:
+    「<del>AのC</del><ins>BのD</ins>」 reads better than four pieces around a lone の."""
+
+    def sliver(i):
+        s = segments[i]
+        return (
+            s.op == "equal"
+            and len(s.text) == 1
+            and s.text != "\n"
+            and 0 < i < len(segments) - 1
+            and segments[i - 1].op != "equal"
+            and segments[i + 1].op != "equal"
+        )
+
+    merged, removed, added = [], "", ""
+    for i, segment in enumerate(segments):
+        if segment.op == "delete":
+            removed += segment.text
+        elif segment.op == "insert":
+            added += segment.text
+        elif sliver(i):
+            removed += segment.text
+            added += segment.text
+        else:
+            merged += [Segment(op, text) for op, text in (("delete", removed), ("insert", added)) if text]
+            merged.append(segment)
+            removed = added = ""
+    merged += [Segment(op, text) for op, text in (("delete", removed), ("insert", added)) if text]
+    return merged
 
 
 def display(entry, name):
@@ -36,7 +134,12 @@ def changes_between(old, new, names=StatusEntry.EDITABLE_FIELDS):
     """What differs between two versions of an entry (entries or historical records), field by field, and
     for the indicators' actuals, indicator by indicator."""
     changes = [
-        FieldChange(str(StatusEntry._meta.get_field(n).verbose_name), display(old, n), display(new, n))
+        FieldChange(
+            str(StatusEntry._meta.get_field(n).verbose_name),
+            display(old, n),
+            display(new, n),
+            is_text=isinstance(StatusEntry._meta.get_field(n), models.TextField),
+        )
         for n in names
         if n != "kpi_actuals" and display(old, n) != display(new, n)
     ]
@@ -133,6 +236,32 @@ def merge_actuals(stored, patch):
         else:
             merged[key] = value
     return merged
+
+
+class NoSuchVersion(Exception):
+    """A version number the entry never had."""
+
+    def __init__(self, numbers):
+        self.numbers = numbers
+        super().__init__(f"no version {numbers}")
+
+
+def compare_versions(entry, first, second):
+    """Two saved versions of the entry, the earlier first, and what differs between them: (older, newer,
+    changes). Raises NoSuchVersion for a number the entry never had."""
+    older, newer = sorted((first, second))
+    records = {}
+    for record in (
+        entry.history.filter(version__in=[older, newer])
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    ):
+        # A number is saved once (save_entry claims it); should one have been saved twice, the later counts.
+        records[record.version] = record
+    missing = [n for n in dict.fromkeys([older, newer]) if n not in records]
+    if missing:
+        raise NoSuchVersion(missing)
+    return records[older], records[newer], changes_between(records[older], records[newer])
 
 
 def entry_history(entry, records=None):

@@ -187,3 +187,29 @@ class CycleScheduleForm(forms.ModelForm):
                 "headquarters_planned_date", _("本部会議の開催予定日は委員会より後にしてください。")
             )
         return cleaned
+
+
+class VersionCompareForm(forms.Form):
+    """Two saved versions of an entry, by their numbers (StatusEntry.version), chosen from its history."""
+
+    # Bounded by the column's own range: a larger number is no version, not a database error.
+    old = forms.IntegerField(min_value=0, max_value=2**31 - 1)
+    new = forms.IntegerField(min_value=0, max_value=2**31 - 1)
+
+
+class InitiativeIdsField(forms.Field):
+    """A list of initiative ids as the check boxes send them; which may be chosen is for the caller to say."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        try:
+            return [int(v) for v in value or []]
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("選択された個別計画が正しくありません。"), code="invalid") from None
+
+
+class NextPlanForm(forms.Form):
+    """The initiatives to carry into the next plan's draft; reviews.next_plan says which are offered."""
+
+    carry = InitiativeIdsField(required=False)

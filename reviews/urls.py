@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from reviews.views import cycles, dashboard, entry_steps, final, survey
+from reviews.views import cycles, dashboard, entry_steps, final, history, survey
 
 app_name = "reviews"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:cycle_id>/entries/<int:number>/step/", entry_steps.entry_step, name="entry_step"),
     path("<int:cycle_id>/schedule/", survey.schedule, name="schedule"),
     path("<int:cycle_id>/action/<str:step>/", survey.confirm_step, name="confirm_step"),
+    path("<int:cycle_id>/entries/<int:number>/versions/", history.entry_compare, name="entry_compare"),
     path(
         "<int:cycle_id>/workbooks/<int:department_id>.xlsx",
         cycles.workbook_download,

@@ -287,7 +287,8 @@ def test_starting_the_next_plan_is_recorded_with_the_draft(client, plan5, admin)
     take_step(cycle, "publish", admin)
     client.force_login(admin)
 
-    client.post(reverse("reviews:start_next_plan", args=[5]), REMOTE_ADDR=ADDRESS)
+    first = plan5.initiatives.get(number=1)
+    client.post(reverse("reviews:start_next_plan", args=[5]), {"carry": [first.pk]}, REMOTE_ADDR=ADDRESS)
 
     draft = Plan.objects.get(predecessor=plan5)
     event = only_event(A.NEXT_PLAN)
@@ -297,7 +298,11 @@ def test_starting_the_next_plan_is_recorded_with_the_draft(client, plan5, admin)
         "plan.plan",
         str(draft.pk),
     )
-    assert event.detail == "第五次東大和市情報化推進計画から、継続・拡充の個別計画1件を引き継いで作成"
+    # What was left out, with its word: here every other item, which had no evaluation.
+    left_out = "、".join(f"項番 {n}（評価なし）" for n in range(2, plan5.initiatives.count() + 1))
+    assert event.detail == (
+        f"第五次東大和市情報化推進計画から、個別計画1件を引き継いで作成。引き継がなかった個別計画: {left_out}"
+    )
 
 
 # --- Changes in the admin -------------------------------------------------------------------------------

@@ -191,7 +191,7 @@ def test_the_next_plans_initiatives_begin_their_history_with_who_made_the_draft(
     evaluation = Evaluation.objects.get(initiative__plan=plan5, initiative__number=1, fiscal_year=2026)
     assert (latest(evaluation.history).history_type, latest(evaluation.history).history_user) == ("+", admin)
 
-    draft = start_next_plan(Plan.objects.get(pk=plan5.pk), admin)
+    draft = start_next_plan(Plan.objects.get(pk=plan5.pk), admin).draft
 
     records = Initiative.history.filter(plan_id=draft.pk)
     assert sorted(records.values_list("number", "history_type", "history_user", "history_change_reason")) == [

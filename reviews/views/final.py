@@ -6,11 +6,21 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from reviews import report_files, roles
+from reviews.forms import NextPlanForm
 from reviews.models import ReviewCycle
-from reviews.next_plan import NextPlanError, can_start_next_plan, lineage, start_next_plan, successor
+from reviews.next_plan import (
+    NextPlanError,
+    RefusedChoice,
+    can_start_next_plan,
+    carry_options,
+    lineage,
+    refuse_unless_startable,
+    start_next_plan,
+    successor,
+)
 from reviews.reports import final_table, plans_with_final_table
 from workbooks import XLSX_CONTENT_TYPE
 
@@ -21,11 +31,6 @@ def _plan_with_final_table(request, ordinal):
     if plan is None:
         raise Http404(_("この計画には最終評価の表がありません。"))
     return plan
-
-
-def _carries_on(plan, word):
-    scale = plan.scale("direction")
-    return bool(scale and scale.carries_on(word))
 
 
 @login_required
@@ -53,7 +58,6 @@ def final_table_page(request, ordinal):
         "successor": successor_plan,
         "lineage": lineage(plan),
         "can_start": roles.is_admin(request.user) and can_start_next_plan(successor_plan, report),
-        "carried_count": sum(1 for r in rows if _carries_on(plan, r["direction"])),
         "rating_names": plan.rating_names,
     }
     return render(request, "reviews/final_table.html", context)
@@ -73,18 +77,55 @@ def final_table_xlsx(request, ordinal):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def start_next_plan_view(request, ordinal):
+    """GET: every initiative with its 今後の方向性, to choose what the draft carries on; POST: start it."""
     roles.require(request, roles.is_admin(request.user), "start the next plan")
     plan = _plan_with_final_table(request, ordinal)
+    if request.method == "POST":
+        return _start_next_plan(request, plan)
+    options = carry_options(plan)
     try:
-        draft = start_next_plan(plan, request.user)
+        refuse_unless_startable(plan, options)
+    except NextPlanError as exc:
+        messages.error(request, str(exc))
+        return redirect("reviews:final_table", plan.ordinal)
+    scale = plan.scale("direction")
+    context = {
+        "plan": plan,
+        "options": options,
+        "rating_names": plan.rating_names,
+        # The plan's words, in the reader's language where the catalogue knows them (plan/words.py).
+        "carrying_words": [_(w.word) for w in scale.words_in_order if w.carries_on] if scale else [],
+    }
+    return render(request, "reviews/next_plan.html", context)
+
+
+def _start_next_plan(request, plan):
+    form = NextPlanForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["carry"]))
+        return redirect("reviews:start_next_plan", plan.ordinal)
+    try:
+        started = start_next_plan(plan, request.user, form.cleaned_data["carry"])
+    except RefusedChoice as exc:
+        messages.error(request, str(exc))
+        return redirect("reviews:start_next_plan", plan.ordinal)
     except NextPlanError as exc:
         messages.error(request, str(exc))
         return redirect("reviews:final_table", plan.ordinal)
     messages.success(
         request,
-        _("「%(title)s」を作成し、継続・拡充の個別計画%(count)d件を引き継ぎました。")
-        % {"title": draft.title, "count": draft.initiatives.count()},
+        _("「%(title)s」を作成し、個別計画%(count)d件を引き継ぎました。")
+        % {"title": started.draft.title, "count": len(started.carried)},
     )
-    return redirect("initiatives:plan_table", draft.ordinal)
+    if started.left_out:
+        messages.info(
+            request,
+            _("引き継がなかった個別計画（%(count)d件）: %(items)s")
+            % {
+                "count": len(started.left_out),
+                "items": "、".join(o.describe(_) for o in started.left_out),
+            },
+        )
+    return redirect("initiatives:plan_table", started.draft.ordinal)
