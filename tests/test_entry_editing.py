@@ -629,8 +629,9 @@ def test_the_worklist_needs_the_same_queries_however_many_initiatives(
     # the cycle's events with their users, the departments whose survey workbooks the user may use (with
     # their initiative counts), the plan's own columns and their choices (the filters per column).
     # And the city's names (its committees' names label the cycle's dates); the plan's rating scales and
-    # their words (the filters' words and the columns' names); the count of the rows for the table's pages.
-    expected = 16 if role == "staff" else 17
+    # their words (the filters' words and the columns' names); the count of the rows for the table's pages;
+    # the user's unread notifications (page header).
+    expected = 17 if role == "staff" else 18
     with django_assert_num_queries(expected):
         response = client.get(url)
     rows_before = len(response.context["table"].rows)
