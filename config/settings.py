@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     # django-axes under a Japanese name in the admin ("ログインの試行と締め出し").
     "accounts.apps.LoginAttemptsConfig",
     "accounts",
+    # Before reviews: its post_migrate gives the administrators' group this app's permissions.
+    "notifications",
     "plan",
     "initiatives",
     "reviews",
@@ -88,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "plan.context_processors.city",
+                "notifications.context_processors.unread",
             ],
             "builtins": ["plan.templatetags.fiscal_years"],
         },
@@ -262,8 +265,22 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# A mail server that does not answer fails the send after this many seconds instead of holding it.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 10))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 PASSWORD_RESET_ENABLED = bool(EMAIL_HOST)
+# Notifications (notifications/) go by e-mail too where a mail server is set; development without one
+# prints each e-mail on the console instead, and production without one sends none (the notices stay in
+# the application, marked so).
+NOTIFICATION_EMAILS = bool(EMAIL_HOST) or DEBUG
+if not EMAIL_HOST and DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# The address users open the application at: the links in e-mails start with it.
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
+# Reminders of a survey's due date (manage.py send_reminders) go out this many days before it, and on it.
+REMINDER_DAYS_BEFORE = int(os.environ.get("REMINDER_DAYS_BEFORE", 3))
+NOTIFICATIONS_PER_PAGE = int(os.environ.get("NOTIFICATIONS_PER_PAGE", 50))
 
 # HTTPS: on by default in production, behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto.
 # HTTPS=0 is for a plain-HTTP closed segment: no redirect, no HSTS, cookies also sent over HTTP.

@@ -15,8 +15,8 @@ class ReviewsConfig(AppConfig):
 def ensure_role_groups(**kwargs):
     """Each role is held by a group on every database: a new one gets a group per role under the city's
     name for it; a group renamed by an administrator keeps its role. Administrators may manage users and
-    plan data, lift log-in lock-outs (axes) and read the audit trail (which nobody may change); every role
-    reads the draft of the next plan."""
+    plan data, lift log-in lock-outs (axes), read the audit trail (which nobody may change) and the
+    notifications sent; every role reads the draft of the next plan."""
     from django.contrib.auth.models import Group, Permission
     from django.db.models import Q
 
@@ -35,5 +35,10 @@ def ensure_role_groups(**kwargs):
                 Permission.objects.filter(
                     Q(content_type__app_label__in=["auth", "axes", "plan", "initiatives", "reviews"])
                     | Q(content_type__app_label="audit", codename="view_auditevent")
+                    # Who was told what (read only), and anyone's choice of e-mail.
+                    | Q(
+                        content_type__app_label="notifications",
+                        codename__in=["view_notification", "view_preference", "change_preference"],
+                    )
                 ).exclude(codename__in=[r.value for r in Role if r != Role.ADMIN])
             )

@@ -300,15 +300,16 @@ def test_the_dashboard_needs_the_same_queries_however_many_initiatives_and_cycle
     # session, user, the user's groups (roles), the cycle with its plan; the plan's initiatives with their
     # department, their goals, their roadmap; the plan's goals; the plan's cycles; every entry of those cycles.
     # … the plan's own columns with their choices, which the breakdowns follow; the city's names (page header);
-    # the plan's rating scales with their words, which the counts follow. Made afresh after a change, the
-    # page also moves the two generations on (a read and the cache's count, lookup and update each), reads
-    # itself with them, and stores itself (count, lookup, insert).
-    expected = 15 + 18
+    # the plan's rating scales with their words, which the counts follow; the user's unread notifications
+    # (page header). Made afresh after a change, the page also moves the two generations on (a read and the
+    # cache's count, lookup and update each), reads itself with them, and stores itself (count, lookup, insert).
+    expected = 16 + 18
     with django_assert_num_queries(expected):
         response = committee_client.get(survey["url"])
     assert response.status_code == 200
-    # From the cache: session, user, roles, the cycle, the page with its generations, the city's names.
-    warm = 6
+    # From the cache: session, user, roles, the cycle, the page with its generations, the city's names,
+    # the unread notifications.
+    warm = 7
     with django_assert_num_queries(warm):
         committee_client.get(survey["url"])
 

@@ -664,8 +664,9 @@ def test_the_worklist_needs_the_same_queries_however_many_initiatives(
     # their initiative counts), the plan's own columns and their choices (the filters per column).
     # And the city's names (its committees' names label the cycle's dates); the plan's rating scales and
     # their words (the filters' words and the columns' names); the count of the rows for the table's pages;
-    # the plan's roadmap stages (each row's progress against the roadmap, for 自己評価と年次計画の差).
-    expected = 17 if role == "staff" else 18
+    # the plan's roadmap stages (each row's progress against the roadmap, for 自己評価と年次計画の差); the
+    # user's unread notifications (page header).
+    expected = 18 if role == "staff" else 19
     with django_assert_num_queries(expected):
         response = client.get(url)
     rows_before = len(response.context["table"].rows)

@@ -555,12 +555,13 @@ def test_the_final_table_page_needs_the_same_queries_however_many_initiatives(
     url = reverse("reviews:final_table", args=[5])
     # session, user, roles; the plan; initiatives, roadmap, evaluations of the last year (final_table); the
     # successor; the last year's cycle; initiatives, their carried-from and carried-into (the lineage).
-    # … the city's names; the plan's rating scales with their words (the names of the columns, what carries on).
-    with django_assert_num_queries(15):
+    # … the city's names; the plan's rating scales with their words (the names of the columns, what carries on);
+    # the user's unread notifications (page header).
+    with django_assert_num_queries(16):
         client.get(url)
     for number in range(100, 140):
         Initiative.objects.create(plan=plan5, number=number, name=f"追加 {number}")
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         client.get(url)
 
 

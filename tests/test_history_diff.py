@@ -303,12 +303,12 @@ def test_comparing_needs_the_same_queries_however_long_the_history(
     client.force_login(staff)
     url = compare_url(three_versions, 1, old=0, new=3)
     # session, user, the user's groups (roles); the cycle with its plan; the entry with its initiative, cycle
-    # and plan; whether the user may see it; the two versions with who saved them; the city's names (the
-    # page's header).
-    with django_assert_num_queries(8):
+    # and plan; whether the user may see it; the two versions with who saved them; the city's names and the
+    # user's unread notifications (the page's header).
+    with django_assert_num_queries(9):
         client.get(url)
     for n in range(20):
         save(three_versions, 1, staff, issues=f"課題 {n}")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(url)
     assert response.status_code == 200

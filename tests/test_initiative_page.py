@@ -219,12 +219,13 @@ def test_the_page_needs_the_same_queries_however_many_initiatives_and_cycles(
     # and editors; all their history records in one query; the glossary.
     # … the plan's own columns, shown as the initiative's facts; the city's names (page header); the plan's
     # rating scales with their words (the names of the ratings, which words say late); the initiative's
-    # indicators and their targets (each year's actuals against them); the plan's roadmap stages.
+    # indicators and their targets (each year's actuals against them); the plan's roadmap stages; the user's
+    # unread notifications (page header).
     indicator = Indicator.objects.create(
         initiative=plan5.initiatives.get(number=19), name="電子決裁率", unit="％"
     )
     IndicatorTarget.objects.create(indicator=indicator, fiscal_year=2024, target=50)
-    expected = 21
+    expected = 22
     with django_assert_num_queries(expected):
         assert committee_client.get(url).status_code == 200
 

@@ -1,7 +1,8 @@
 """The house's layers, read from the source: each app imports only the apps below it, and only URLconfs
 import a module of views.
 
-From the bottom: the shared workbook helpers, the audit trail and the page cache, then log-in, then the plan,
+From the bottom: the shared workbook helpers, the audit trail and the page cache, then log-in and the
+notifications (kept and delivered; what the survey tells whom is reviews.notices), then the plan,
 its initiatives, and the yearly survey (reviews); the benchmarks measure all of them; config wires them
 together and may import anything.
 """
@@ -17,6 +18,7 @@ LAYERS = {
     "caching": 0,
     "background": 0,
     "accounts": 1,
+    "notifications": 1,
     "plan": 2,
     "initiatives": 3,
     "reviews": 4,
