@@ -95,8 +95,13 @@ def _item(number, name):
     return {"text": ITEM, "args": {"number": number, "name": name}}
 
 
+def _date(value):
+    """A date as the city writes dates in its letters: 2026年12月20日."""
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
 def _due(cycle):
-    return f"{cycle.due_date:%Y-%m-%d}" if cycle.due_date else ""
+    return _date(cycle.due_date)
 
 
 def _worklist(cycle, department=None):
@@ -226,7 +231,7 @@ def step_taken(cycle, step, by):
         subject,
         body,
         by=by,
-        args={"cycle": cycle.title, "by": _name(by), "date": f"{date:%Y-%m-%d}" if date else ""},
+        args={"cycle": cycle.title, "by": _name(by), "date": _date(date)},
         comment=comment,
         links=[{"label": LEADS[lead], "url": url}],
     )

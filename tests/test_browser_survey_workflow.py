@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import log_in, shot
+from tests.test_notifications import smtp, subject, text  # noqa: F401 (smtp is a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +30,11 @@ def open_survey(page, site):
 
 
 @pytest.mark.parametrize("width", [1366, 390])
-def test_submit_return_resubmit_confirm(browser, site, dev_accounts, width):
+def test_submit_return_resubmit_confirm(browser, site, dev_accounts, smtp, django_user_model, width):
+    for username in dev_accounts:
+        django_user_model.objects.filter(username=username).update(email=f"{username}@city.example.lg.jp")
+    editor = django_user_model.objects.get(username="dept")
+    staff_user = django_user_model.objects.get(username="staff")
     admin = session(browser, site, "admin", dev_accounts["admin"], width)
     admin.goto(site + "/reviews/")
     admin.get_by_label("調査する年度").select_option(label="令和7年度 (2025)")
@@ -45,6 +50,13 @@ def test_submit_return_resubmit_confirm(browser, site, dev_accounts, width):
     admin.get_by_role("button", name="調査を開始する").click()
     expect(admin.locator(".cycle-state")).to_have_text("調査中")
 
+    # The editor gets the opening e-mail with their items and a link to them.
+    opening = smtp.one_to(editor)
+    assert "令和7年度" in subject(opening)
+    body = text(opening)
+    assert "16" in body and "グループウェアの導入" in body and "2099年12月20日" in body
+    assert re.search(r"https?://\S+/reviews/\d+/\?department=\d+", body), body
+
     # The department editor fills in item 16 and hands it in.
     dept = session(browser, site, "dept", dev_accounts["dept"], width)
     open_survey(dept, site)
@@ -58,6 +70,7 @@ def test_submit_return_resubmit_confirm(browser, site, dev_accounts, width):
     expect(dept.locator(".messages")).to_contain_text("項番 16 を提出しました。")
     expect(dept.locator("#entry-16")).to_contain_text("提出済")
     shot(dept, f"survey-worklist-submitted-{width}")
+    assert any("グループウェアの導入" in text(m) for m in smtp.to(staff_user))
 
     # 情報管理課 returns it with a comment.
     staff = session(browser, site, "staff", dev_accounts["staff"], width)
@@ -69,6 +82,8 @@ def test_submit_return_resubmit_confirm(browser, site, dev_accounts, width):
     staff.get_by_role("button", name="差し戻す").click()
     expect(staff.locator(".messages")).to_contain_text("項番 16 を担当課に差し戻しました。")
     expect(staff.locator(".entry-facts")).to_contain_text("差戻し")
+    returned = [m for m in smtp.to(editor) if "差し戻" in subject(m) or "差戻し" in subject(m)]
+    assert len(returned) == 1 and "利用を開始した時期を書いてください。" in text(returned[0])
 
     # The editor sees why, fixes it and submits again.
     open_survey(dept, site)

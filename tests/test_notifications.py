@@ -164,7 +164,7 @@ def test_opening_the_survey_tells_each_departments_editors_their_items_worklist_
     assert message["From"] == "keikaku@example.lg.jp"
     assert subject(message) == "【情報化推進計画 進捗管理】達成状況調査 令和6年度 (2024)が始まりました"
     body = text(message)
-    assert "総務課の担当の個別計画（3件）" in body and "2024-06-28までに提出してください" in body
+    assert "総務課の担当の個別計画（3件）" in body and "2024年6月28日までに提出してください" in body
     assert "項番 1　" in body and "項番 2　" in body and "項番 16　" in body and "項番 3　" not in body
     somu = survey["somu"].pk
     assert f"{SITE}/reviews/{cycle.pk}/?department={somu}" in body
@@ -263,7 +263,7 @@ def test_survey_steps_tell_the_roles_concerned(
     smtp.received.clear()
     with django_capture_on_commit_callbacks(execute=True):
         cycle = take_step(cycle, "committee", admin, date=datetime.date(2025, 6, 1), comment="概ね妥当")
-    assert "情報システム委員会の審議（2025-06-01）を記録しました" in text(smtp.one_to(staff))
+    assert "情報システム委員会の審議（2025年6月1日）を記録しました" in text(smtp.one_to(staff))
     assert "概ね妥当" in text(smtp.one_to(other_admin))
     assert smtp.to(committee) == [] and smtp.to(admin) == []
 
@@ -338,7 +338,7 @@ def test_each_reminder_goes_once_however_often_the_command_runs(smtp, opened, st
     message = smtp.one_to(somu_editor)
     assert (
         subject(message)
-        == "【情報化推進計画 進捗管理】提出期限は2024-06-28です（達成状況調査 令和6年度 (2024)）"
+        == "【情報化推進計画 進捗管理】提出期限は2024年6月28日です（達成状況調査 令和6年度 (2024)）"
     )
     body = text(message)
     assert "総務課の次の2件がまだ提出されていません" in body
