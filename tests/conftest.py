@@ -213,3 +213,19 @@ def dev_accounts(settings, site):
     # A developer's machine, where the README's accounts log in (DEBUG=1 there).
     settings.DEVELOPMENT_ACCOUNTS_CAN_LOG_IN = True
     return {username: password for username, password, _role, _duties in DEV_USERS}
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on 127.0.0.1 and a free port, and Django's SMTP backend pointed at it: what arrived."""
+    from tests.mail import smtp_server
+
+    yield from smtp_server(settings)
+
+
+@pytest.fixture
+def smtp_down(settings):
+    """A mail server address where nothing listens."""
+    from tests.mail import point_at_nothing
+
+    point_at_nothing(settings)

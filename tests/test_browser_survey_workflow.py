@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import log_in, shot
-from tests.test_notifications import smtp, subject, text  # noqa: F401 (smtp is a fixture)
+from tests.mail import subject, text
 
 pytestmark = pytest.mark.browser
 
