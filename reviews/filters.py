@@ -48,6 +48,13 @@ class WorklistFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         label=_("入力状況"), choices=EntryState.choices, empty_label=_("すべて")
     )
+    # What the committee and the clerk look at first: the dashboard's lists link here.
+    attention = django_filters.ChoiceFilter(
+        label=_("要確認"),
+        choices=[("overdue", _("期限超過")), ("contradiction", _("自己評価と年次計画の差"))],
+        empty_label=_("すべて"),
+        method="filter_attention",
+    )
 
     class Meta:
         model = StatusEntry
@@ -55,6 +62,7 @@ class WorklistFilter(django_filters.FilterSet):
 
     def __init__(self, *args, cycle, **kwargs):
         super().__init__(*args, **kwargs)
+        self.cycle = cycle
         self.filters["goal"].queryset = Goal.objects.filter(plan=cycle.plan).select_related("plan")
         self.filters["goal"].field.label_from_instance = lambda g: f"（{g.numeral}）{g.title}"
         for name in ("achievement", "progress"):
@@ -90,6 +98,21 @@ class WorklistFilter(django_filters.FilterSet):
             ]
             return queryset.filter(initiative__in=ids)
         return queryset.filter(**{lookup: value})
+
+    def filter_attention(self, queryset, name, value):
+        if value == "overdue":
+            if not self.cycle.is_overdue():
+                return queryset.none()
+            return queryset.filter(state__in=EntryState.open_states())
+        # The roadmap comparison is the plan's scales' (words and meanings): the entries found here.
+        plan = self.cycle.plan
+        rows = queryset.values_list("pk", "planned_stage", "stage_reached", "progress")
+        ids = [
+            pk
+            for pk, planned, reached, progress in rows
+            if scales.contradiction(plan, planned, reached, progress)
+        ]
+        return queryset.filter(pk__in=ids)
 
     def filter_word(self, queryset, name, value):
         return queryset.filter(**{name: "" if value == BLANK else value})

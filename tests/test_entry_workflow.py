@@ -352,3 +352,20 @@ def test_save_and_submit_in_one_action(client, cycle, editor):
         "保存しましたが、提出していません。次の項目が未入力のため、提出・確認できません: 今後の方向性"
         in messages_of(response)
     )
+
+
+def test_the_worklist_finds_the_overdue_and_the_contradicted(client, cycle, staff):
+    client.force_login(staff)
+    fill(client, cycle, 1, stage_reached="検討中", progress=ON_PLAN, progress_reason="契約手続中のため")
+    fill(client, cycle, 2, **COMPLETE)
+    step(client, cycle, 2, "confirm")
+    url = reverse("reviews:worklist", args=[cycle.pk])
+
+    def shown(**query):
+        return [r.record.initiative.number for r in client.get(url, query).context["table"].rows]
+
+    assert shown(attention="contradiction") == [1]
+    assert shown(attention="overdue") == []  # no due date yet
+    ReviewCycle.objects.filter(pk=cycle.pk).update(due_date=timezone.localdate() - datetime.timedelta(days=1))
+    overdue = shown(attention="overdue")
+    assert 2 not in overdue and 1 in overdue and len(overdue) == cycle.entries.count() - 1
