@@ -139,6 +139,20 @@ def open_data_csv(data):
         label = fiscal_year_label(year)
         header += [f"取組内容 {label}", f"達成状況 {label}", f"今後の方向性 {label}"]
     header.append("継続元")
+    # Columns added later go after those there were, so that a reader counting columns still finds them: a
+    # published survey's 進捗, 課題 and 自己評価と年次計画の差, and each indicator's target and actual of its year.
+    surveyed = [y for y in eval_years if _surveyed(data, y)]
+    for year in surveyed:
+        label = fiscal_year_label(year)
+        header += [f"{name} {label}" for name in SURVEY_HEADERS]
+    measured = _measured(data)
+    for n in range(1, measured["count"] + 1):
+        header += [f"指標{n} {name}" for name in ("名称", "単位")]
+        header += [
+            f"指標{n} {name} {fiscal_year_label(y)}"
+            for y in measured["years"]
+            for name in ("目標値", "実績値")
+        ]
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
@@ -163,8 +177,63 @@ def open_data_csv(data):
             e = evaluations.get(year, {})
             row += [e.get("actions", ""), e.get("achievement", ""), e.get("direction", "")]
         row.append(" ".join(f"{c['plan']}-{c['number']}" for c in item["carried_from"]))
+        for year in surveyed:
+            row += _survey_cells(evaluations.get(year, {}))
+        for n in range(measured["count"]):
+            indicators = item.get("indicators", [])
+            indicator = indicators[n] if n < len(indicators) else None
+            row += [indicator["name"], indicator["unit"]] if indicator else ["", ""]
+            for year in measured["years"]:
+                if indicator and indicator.get("fiscal_year") == year:
+                    row += [indicator.get("target") or "", indicator.get("actual") or ""]
+                else:
+                    row += ["", ""]
         writer.writerow([_csv_safe(v) for v in row])
     return out.getvalue()
+
+
+SURVEY_HEADERS = [
+    "計画上の段階",
+    "実施状況",
+    "進捗",
+    "課題",
+    "自己評価と年次計画の差",
+    "自己評価と年次計画の差の理由",
+]
+
+
+def _surveyed(data, year):
+    """The year's evaluations came from a published survey (they carry its 進捗), not from the plan's table."""
+    return any(
+        "progress" in e for i in data["initiatives"] for e in i["evaluations"] if e["fiscal_year"] == year
+    )
+
+
+def _survey_cells(evaluation):
+    flag = evaluation.get("contradiction")
+    return [
+        evaluation.get("planned_stage", ""),
+        evaluation.get("stage_reached", ""),
+        evaluation.get("progress", ""),
+        evaluation.get("issues", ""),
+        f"{flag['given']}（年次計画では {flag['roadmap']}）" if flag else "",
+        evaluation.get("progress_reason", "") if flag else "",
+    ]
+
+
+def _measured(data):
+    """How many indicators an initiative has at most, and the years whose actuals the data carries (a published
+    survey's); none for the plan's own open data, which has targets but no actuals."""
+    years = sorted(
+        {
+            i["fiscal_year"]
+            for item in data["initiatives"]
+            for i in item.get("indicators", [])
+            if "actual" in i
+        }
+    )
+    count = max((len(item.get("indicators", [])) for item in data["initiatives"]), default=0) if years else 0
+    return {"count": count, "years": years}
 
 
 def _csv_value(column, value):

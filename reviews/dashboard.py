@@ -50,7 +50,7 @@ def initiative_url(initiative, fiscal_year=None):
     return f"{url}#year-{fiscal_year}" if fiscal_year else url
 
 
-def _row(initiative, entry, planned_stage, groups):
+def _row(plan, initiative, entry, planned_stage, groups):
     """One entry in the shape reports.summarize counts."""
     return {
         "number": initiative.number,
@@ -64,6 +64,8 @@ def _row(initiative, entry, planned_stage, groups):
         "achievement": entry.achievement,
         "direction": entry.direction,
         "state": entry.state,
+        "contradiction": scales.contradiction(plan, planned_stage, entry.stage_reached, entry.progress),
+        "progress_reason": entry.progress_reason,
     }
 
 
@@ -91,6 +93,11 @@ def year_cell(year, planned, cycle, entry, initiative, plan):
     """One fiscal year of an initiative: the roadmap's stage against the stage reached in that year's cycle."""
     meaning = scales.meaning_of(plan, entry.progress) if entry else ""
     difference, difference_class = DIFFERENCE.get(meaning, ("", ""))
+    # 自己評価と年次計画の差: the cell also says, in the matrix's short words, what the roadmap gives.
+    stage = planned.stage if planned else ""
+    roadmap = ""
+    if entry and scales.contradiction(plan, stage, entry.stage_reached, entry.progress):
+        roadmap = DIFFERENCE[scales.compare(plan, stage, entry.stage_reached)][0]
     return {
         "year": year,
         "planned": planned,
@@ -99,6 +106,7 @@ def year_cell(year, planned, cycle, entry, initiative, plan):
         "reached": _(entry.stage_reached) if entry and entry.stage_reached else "",
         "difference": difference,
         "difference_class": difference_class,
+        "roadmap_difference": roadmap,
         "url": initiative_url(initiative, year) if entry else "",
     }
 
@@ -124,7 +132,8 @@ def dashboard_data(cycle, page_number=1):
     goals = list(plan.goals.order_by("order"))
     groups = flag_groups(plan)
     cycles = list(ReviewCycle.objects.filter(plan=plan).order_by("fiscal_year"))
-    # Only what is counted and shown: an entry's long texts but its issues (the late list) stay unread.
+    # Only what is counted and shown: an entry's long texts but its issues (the late list) and the reason for
+    # a 自己評価と年次計画の差 (the list beside it) stay unread.
     shown = [
         "cycle",
         "initiative",
@@ -134,6 +143,7 @@ def dashboard_data(cycle, page_number=1):
         "achievement",
         "direction",
         "issues",
+        "progress_reason",
     ]
     entries = {
         (e.cycle_id, e.initiative_id): e for e in StatusEntry.objects.filter(cycle__plan=plan).only(*shown)
@@ -147,7 +157,7 @@ def dashboard_data(cycle, page_number=1):
             entry = entries.get((a_cycle.pk, initiative.pk))
             if entry is not None:
                 planned = roadmaps[initiative.pk].get(a_cycle.fiscal_year)
-                rows.append(_row(initiative, entry, planned.stage if planned else "", groups))
+                rows.append(_row(plan, initiative, entry, planned.stage if planned else "", groups))
         return rows
 
     rows = rows_of(cycle)
@@ -189,6 +199,16 @@ def dashboard_data(cycle, page_number=1):
             }
         )
 
+    contradicted = [
+        {
+            **item,
+            "initiative": by_number[item["number"]],
+            "url": initiative_url(by_number[item["number"]]),
+            "entry_url": reverse("reviews:entry", args=[cycle.pk, item["number"]]),
+        }
+        for item in summary["contradicted"][: settings.DASHBOARD_PER_PAGE]
+    ]
+
     page = page_of(initiatives, settings.DASHBOARD_PER_PAGE, page_number)
     matrix = [
         {
@@ -218,6 +238,8 @@ def dashboard_data(cycle, page_number=1):
         "late": late,
         "late_count": len(summary["late"]),
         "late_url": worklist_url(cycle, progress=scales.behind_word(plan)) if summary["late"] else "",
+        "contradicted": contradicted,
+        "contradicted_count": len(summary["contradicted"]),
         "page_obj": page,
         "years": [{"year": y, "cycle": cycles_by_year.get(y)} for y in plan.fiscal_years],
         "matrix": matrix,

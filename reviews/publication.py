@@ -22,6 +22,7 @@ def cycle_open_data(cycle, report):
         for indicator, reported in zip(item["indicators"], (row or {}).get("indicators", []), strict=False):
             indicator["fiscal_year"] = cycle.fiscal_year
             indicator["actual"] = reported["actual"]
+            indicator["target"] = reported["target"]  # the year's, also among "targets"
         item["evaluations"] = (
             [
                 {
@@ -29,6 +30,14 @@ def cycle_open_data(cycle, report):
                     "achievement": row["achievement"],
                     "direction": row["direction"],
                     "actions": row["actions"],
+                    # Added with the committee's report (the first four keys are the plan export's).
+                    "planned_stage": row["planned_stage"],
+                    "stage_reached": row["stage_reached"],
+                    "progress": row["progress"],
+                    "issues": row["issues"],
+                    # 自己評価と年次計画の差: {"given": progress word, "roadmap": the roadmap's word} or null.
+                    "contradiction": row["contradiction"],
+                    "progress_reason": row["progress_reason"],
                 }
             ]
             if row

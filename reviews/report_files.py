@@ -8,11 +8,13 @@ import json
 import logging
 import subprocess
 import sys
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -38,13 +40,17 @@ REPORT_CSS = settings.BASE_DIR / "static" / "css" / "report.css"
 # (header, width in characters, key of a report row); the report is a city document, so its words are Japanese.
 TABLE_COLUMNS = [
     ("項番", 6, "number"),
-    ("個別計画名", 24, "name"),
-    ("計画内容", 44, "description"),
-    (None, 10, "planned_stage"),  # 令和N年度の計画
-    ("取組内容", 52, "actions"),
-    (None, 10, "achievement"),  # the names of the ratings are the report's (report["ratings"])
-    (None, 11, "direction"),
-    ("担当課", 16, "department"),
+    ("個別計画名", 22, "name"),
+    ("計画内容", 36, "description"),
+    (None, 9, "planned_stage"),  # 令和N年度の計画
+    ("実施状況", 9, "stage_reached"),
+    (None, 12, "progress"),  # the names of the ratings are the report's (report["ratings"])
+    ("取組内容", 44, "actions"),
+    ("課題", 32, "issues"),
+    (None, 9, "achievement"),
+    (None, 10, "direction"),
+    ("自己評価と年次計画の差", 30, "contradiction"),
+    ("担当課", 14, "department"),
 ]
 
 
@@ -58,7 +64,16 @@ FORMATS = {
 
 
 def report_file(report, fmt, open_data=None):
-    """The report as the bytes of one format; csv and json are the open data that goes with it."""
+    """The report as the bytes of one format; csv and json are the open data that goes with it.
+
+    A file is the city's document (<html lang="ja">), in Japanese whoever asks for it: the task worker that
+    makes it may run in the requester's language.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _report_file(report, fmt, open_data)
+
+
+def _report_file(report, fmt, open_data):
     if fmt == "html":
         return report_html(report).encode("utf-8")
     if fmt == "pdf":
@@ -165,17 +180,21 @@ def report_xlsx(report):
     title.font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(TABLE_COLUMNS))
     header_row = 3
-    for col, (header, width, key) in enumerate(TABLE_COLUMNS, start=1):
+    headers = [header or _column_header(report, key) for header, _width, key in TABLE_COLUMNS]
+    for col, ((_header, width, _key), header) in enumerate(zip(TABLE_COLUMNS, headers, strict=True), start=1):
         sheet.column_dimensions[get_column_letter(col)].width = width
-        cell = write_cell(sheet, header_row, col, header or _column_header(report, key), CENTER)
+        cell = write_cell(sheet, header_row, col, header, CENTER)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
+    sheet.row_dimensions[header_row].height = fitted_height(headers, [w for _h, w, _k in TABLE_COLUMNS])
     for offset, row in enumerate(report["rows"], start=1):
-        for col, (_header, _width, key) in enumerate(TABLE_COLUMNS, start=1):
-            value = row[key]
-            if key == "achievement" and not value:
-                value = "未入力"
+        values = [_table_value(row, key) for _header, _width, key in TABLE_COLUMNS]
+        for col, ((_header, _width, key), value) in enumerate(
+            zip(TABLE_COLUMNS, values, strict=True), start=1
+        ):
             write_cell(sheet, header_row + offset, col, value, CENTER if key in CENTERED else WRAP)
+        widths = [width for _header, width, _key in TABLE_COLUMNS]
+        sheet.row_dimensions[header_row + offset].height = fitted_height(values, widths)
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)
     sheet.print_title_rows = f"{header_row}:{header_row}"
     print_a4_landscape(sheet)
@@ -207,11 +226,54 @@ def _indicator_sheet(sheet, report, rows):
     print_a4_landscape(sheet)
 
 
+# The height of a line of 11-point text, in points, as the Japanese fonts set it.
+LINE_HEIGHT = 18
+
+
+def fitted_height(values, widths):
+    """A row's height for its wrapped texts: neither Excel nor LibreOffice fits a row written by openpyxl
+    (or a merged cell) to its text, and a cut-off text prints cut off. A width counts about as many Latin
+    characters, half as many Japanese ones."""
+    lines = 1
+    for value, width in zip(values, widths, strict=True):
+        if isinstance(value, str) and value:
+            per_line = max(width - 2, 1)
+            lines = max(lines, sum(-(-_text_width(line) // per_line) or 1 for line in value.split("\n")))
+    return LINE_HEIGHT * lines
+
+
+def _text_width(text):
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _table_value(row, key):
+    if key == "achievement":
+        return row[key] or "未入力"
+    if key == "contradiction":
+        return flag_text(row)
+    # A report frozen before a column was in it leaves the column empty.
+    return row.get(key, "")
+
+
+def contradiction_words(flag):
+    """自己評価と年次計画の差 as the report prints it: 計画どおり（年次計画では 計画より遅れている）."""
+    return f"{flag['given']}（年次計画では {flag['roadmap']}）"
+
+
+def flag_text(row):
+    """The entry's 自己評価と年次計画の差 with its reason, "" where there is none."""
+    flag = row.get("contradiction")
+    if not flag:
+        return ""
+    reason = row.get("progress_reason")
+    return contradiction_words(flag) + (f"\n理由: {reason}" if reason else "")
+
+
 def _number(text):
     return None if text is None else Decimal(text)
 
 
-CENTERED = {"number", "planned_stage", "achievement", "direction"}
+CENTERED = {"number", "planned_stage", "stage_reached", "progress", "achievement", "direction"}
 
 
 def _column_header(report, key):
@@ -252,6 +314,19 @@ def _summary_sheet(sheet, report):
     for item in summary["late"] or [{"number": "", "name": "ありません"}]:
         row += 1
         write_cell(sheet, row, 1, f"{item['number']} {item['name']}".strip())
+    if "contradicted" in summary:  # a report frozen before the flag has no list of it
+        row += 2
+        write_cell(sheet, row, 1, "自己評価と年次計画の差がある個別計画").font = Font(bold=True)
+        if not summary["contradicted"]:
+            row += 1
+            write_cell(sheet, row, 1, "ありません")
+        for item in summary["contradicted"]:
+            row += 1
+            text = contradiction_words(item) + (f"\n理由: {item['reason']}" if item["reason"] else "")
+            write_cell(sheet, row, 1, f"{item['number']} {item['name']}")
+            write_cell(sheet, row, 2, text)
+            sheet.merge_cells(start_row=row, start_column=2, end_row=row, end_column=6)
+            sheet.row_dimensions[row].height = fitted_height([text], [12 * 5])
     row += 2
     words = [c["word"] or "未入力" for c in summary["achievement"]]
     for col, text in enumerate(["区分", "件数", *words], start=1):

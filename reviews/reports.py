@@ -80,6 +80,7 @@ def cycle_report(cycle):
     rows = []
     for entry in entries:
         initiative = entry.initiative
+        planned_stage = planned.get(initiative.pk, "")
         rows.append(
             {
                 "number": initiative.number,
@@ -89,7 +90,7 @@ def cycle_report(cycle):
                 "department": initiative.department.name if initiative.department_id else "",
                 "goals": [g.code for g in initiative.goals.all()],
                 "values": column_values(initiative, groups),
-                "planned_stage": planned.get(initiative.pk, ""),
+                "planned_stage": planned_stage,
                 "stage_reached": entry.stage_reached,
                 "progress": entry.progress,
                 "achievement": entry.achievement,
@@ -97,6 +98,12 @@ def cycle_report(cycle):
                 "issues": entry.issues,
                 "direction": entry.direction,
                 "state": entry.state,
+                # 自己評価と年次計画の差 as it stood when the report was made ({"given", "roadmap"} or None), and
+                # the department's reason for it.
+                "contradiction": scales.contradiction(
+                    cycle.plan, planned_stage, entry.stage_reached, entry.progress
+                ),
+                "progress_reason": entry.progress_reason,
                 "indicators": [
                     {
                         "name": r["indicator"].name,
@@ -198,6 +205,20 @@ def summarize(rows, plan, goals, groups=()):
             }
             for r in rows
             if behind and r["progress"] == behind
+        ],
+        # 自己評価と年次計画の差: the progress word given, the word the roadmap gives, and why they differ.
+        "contradicted": [
+            {
+                "number": r["number"],
+                "name": r["name"],
+                "planned_stage": r["planned_stage"],
+                "stage_reached": r["stage_reached"],
+                "given": r["contradiction"]["given"],
+                "roadmap": r["contradiction"]["roadmap"],
+                "reason": r.get("progress_reason", ""),
+            }
+            for r in rows
+            if r.get("contradiction")
         ],
         "by_goal": [
             {

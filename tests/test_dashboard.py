@@ -129,11 +129,11 @@ def test_the_late_come_first_with_planned_and_reached_stage_and_the_issue(commit
     assert [item["planned"].stage for item in late] == ["実施", "実施"]
     assert [item["entry"].stage_reached for item in late] == ["検討中", "未着手"]
     html = response.content.decode()
-    headings = [
-        html.index(f'<h2 id="{h}-heading"') for h in ("late", "counts", "matrix", "breakdown", "trend")
-    ]
+    # The first screen: the counts, then the late beside the contradicted; the rest below.
+    order = ("counts", "late", "contradicted", "charts", "matrix", "breakdown", "trend")
+    headings = [html.index(f'<h2 id="{h}-heading"') for h in order]
     assert headings == sorted(headings)
-    late_html = html[html.index('id="late-heading"') : html.index('id="counts-heading"')]
+    late_html = html[html.index('id="late-heading"') : html.index('id="contradicted-heading"')]
     assert "計画より遅れている個別計画（2件）" in late_html
     assert "公開するデータの個人情報の確認に時間がかかっている。" in late_html
     assert "担当者の異動で着手が遅れた。" in late_html
@@ -300,10 +300,12 @@ def test_the_dashboard_needs_the_same_queries_however_many_initiatives_and_cycle
     # session, user, the user's groups (roles), the cycle with its plan; the plan's initiatives with their
     # department, their goals, their roadmap; the plan's goals; the plan's cycles; every entry of those cycles.
     # … the plan's own columns with their choices, which the breakdowns follow; the city's names (page header);
-    # the plan's rating scales with their words, which the counts follow; the user's unread notifications
-    # (page header). Made afresh after a change, the page also moves the two generations on (a read and the
-    # cache's count, lookup and update each), reads itself with them, and stores itself (count, lookup, insert).
-    expected = 16 + 18
+    # the plan's rating scales with their words, which the counts follow; the plan's roadmap stages, which
+    # 自己評価と年次計画の差 compares the stage reached along; the user's unread
+    # notifications (page header). Made afresh after a change, the page also moves
+    # the two generations on (a read and the cache's count, lookup and update each), reads itself with them,
+    # and stores itself (count, lookup, insert).
+    expected = 16 + 19
     with django_assert_num_queries(expected):
         response = committee_client.get(survey["url"])
     assert response.status_code == 200
@@ -333,3 +335,41 @@ def test_the_dashboard_needs_the_same_queries_however_many_initiatives_and_cycle
     assert "追加の個別計画 139" in response.content.decode()
     with django_assert_num_queries(warm):
         assert "追加の個別計画 139" in committee_client.get(survey["url"]).content.decode()
+
+
+# --- 自己評価と年次計画の差 -------------------------------------------------------------------------------
+
+
+def test_the_contradicted_are_listed_beside_the_late_with_both_words_and_the_reason(
+    committee_client, survey, admin
+):
+    # 5 is still studying what the roadmap plans to implement in 2026, and says it is on plan.
+    reason = "準備は予定どおり終えており、実質的には計画どおりと判断した。"
+    record(
+        survey["cycle"],
+        5,
+        admin,
+        stage_reached="検討中",
+        progress=ON_PLAN,
+        achievement="一部達成",
+        progress_reason=reason,
+    )
+    response = committee_client.get(survey["url"])
+    (item,) = response.context["contradicted"]
+    assert (item["number"], item["given"], item["roadmap"], item["reason"]) == (5, ON_PLAN, BEHIND, reason)
+    assert response.context["contradicted_count"] == 1
+    html = response.content.decode()
+    listed = html[html.index('id="contradicted-heading"') : html.index('id="charts-heading"')]
+    assert "自己評価と年次計画の差がある個別計画（1件）" in listed
+    assert "計画どおり（年次計画では 計画より遅れている）" in listed and reason in listed
+    assert reverse("reviews:entry", args=[survey["cycle"].pk, 5]) in listed
+    # In the matrix, the year's cell says what the roadmap gives beside the word the department gave.
+    row = re.search(r'<tr id="matrix-5">.*?</tr>', html, re.S).group()
+    assert "計画どおり" in row and "年次計画では 遅れ" in row
+    assert "年次計画では" not in re.search(r'<tr id="matrix-3">.*?</tr>', html, re.S).group()
+
+
+def test_no_contradiction_is_said_so(committee_client, survey):
+    response = committee_client.get(survey["url"])
+    assert response.context["contradicted"] == []
+    assert "自己評価と年次計画の差がある個別計画はありません。" in response.content.decode()

@@ -69,6 +69,13 @@ def test_publishing_freezes_the_report_and_the_open_data(deliberated, admin):
             "achievement": "達成",
             "direction": "継続",
             "actions": "電子申請を20手続に拡大した。",
+            # Added for the committee's report; the four keys above are those of the plan's own open data.
+            "planned_stage": "実施",
+            "stage_reached": "実施中",
+            "progress": "計画どおり",
+            "issues": "",
+            "contradiction": None,
+            "progress_reason": "",
         }
     ]
     assert cycle.events.last().to_state == CycleState.PUBLISHED
@@ -300,3 +307,142 @@ def test_the_published_list_reads_titles_not_snapshots(client, deliberated, admi
     with django_assert_num_queries(2):
         listing = client.get(reverse("published:list")).content.decode()
     assert "第五次東大和市情報化推進計画 進捗状況報告 令和7年度 (2025)" in listing
+
+
+# --- What the committee reads, in the open data and the published page -------------------------------------
+
+
+@pytest.fixture
+def deliberated_with_flag(plan5, admin):
+    """FY2025 with a contradicted entry (3: still studying what the roadmap plans to implement, said to be on
+    plan) and an indicator with its target and actual (1), deliberated."""
+    from initiatives.models import Indicator, IndicatorTarget
+
+    indicator = Indicator.objects.create(
+        initiative=plan5.initiatives.get(number=1), name="オンライン申請できる手続の数", unit="件"
+    )
+    IndicatorTarget.objects.create(indicator=indicator, fiscal_year=2025, target=40)
+    cycle = open_cycle(plan5, 2025, admin)
+    record(
+        cycle,
+        1,
+        admin,
+        stage_reached="実施中",
+        progress="計画どおり",
+        achievement="達成",
+        direction="継続",
+        actions="電子申請を20手続に拡大した。",
+        kpi_actuals={indicator.key: "42"},
+    )
+    record(
+        cycle,
+        3,
+        admin,
+        stage_reached="検討中",
+        progress="計画どおり",
+        achievement="一部達成",
+        direction="継続",
+        actions="公開するデータを選んだ。",
+        issues="個人情報の確認に時間がかかっている。",
+        progress_reason="公開の準備は予定どおり進んでいる。",
+    )
+    for step, extra in (("compile", {}), ("committee", {"date": datetime.date(2026, 5, 20)})):
+        cycle = take_step(cycle, step, admin, **extra)
+    return take_step(cycle, "headquarters", admin, date=datetime.date(2026, 6, 10))
+
+
+FLAG = {"given": "計画どおり", "roadmap": "計画より遅れている"}
+
+
+def test_the_published_json_adds_progress_issues_the_flag_and_the_years_target(
+    client, deliberated_with_flag, admin
+):
+    publish(deliberated_with_flag, admin)
+    data = client.get(reverse("published:file", args=[5, 2025, "json"])).json()
+    by_number = {i["number"]: i for i in data["initiatives"]}
+    (evaluation,) = by_number[3]["evaluations"]
+    assert evaluation == {
+        "fiscal_year": 2025,
+        "achievement": "一部達成",
+        "direction": "継続",
+        "actions": "公開するデータを選んだ。",
+        "planned_stage": "実施",
+        "stage_reached": "検討中",
+        "progress": "計画どおり",
+        "issues": "個人情報の確認に時間がかかっている。",
+        "contradiction": FLAG,
+        "progress_reason": "公開の準備は予定どおり進んでいる。",
+    }
+    assert by_number[1]["evaluations"][0]["contradiction"] is None
+    (indicator,) = by_number[1]["indicators"]
+    assert {k: indicator[k] for k in ("name", "unit", "fiscal_year", "target", "actual")} == {
+        "name": "オンライン申請できる手続の数",
+        "unit": "件",
+        "fiscal_year": 2025,
+        "target": "40.00",
+        "actual": "42",
+    }
+    assert indicator["targets"] == [{"fiscal_year": 2025, "target": "40.00"}]  # as it was
+
+
+def test_the_published_csv_adds_its_columns_after_the_ones_there_were(client, deliberated_with_flag, admin):
+    import csv
+
+    from initiatives.open_data import plan_to_csv
+
+    # The plan's own CSV (before the year is published into it), and the year's three columns, where a reader
+    # counting columns found them before.
+    plan_header = next(csv.reader(io.StringIO(plan_to_csv(deliberated_with_flag.plan).lstrip("\ufeff"))))
+    publish(deliberated_with_flag, admin)
+    text = client.get(reverse("published:file", args=[5, 2025, "csv"])).content.decode("utf-8-sig")
+    header, *rows = list(csv.reader(io.StringIO(text, newline="")))
+    year = "令和7年度 (2025)"
+    before = [*plan_header[:-1], f"取組内容 {year}", f"達成状況 {year}", f"今後の方向性 {year}", "継続元"]
+    assert header[: len(before)] == before
+    assert header[len(before) :] == [
+        f"計画上の段階 {year}",
+        f"実施状況 {year}",
+        f"進捗 {year}",
+        f"課題 {year}",
+        f"自己評価と年次計画の差 {year}",
+        f"自己評価と年次計画の差の理由 {year}",
+        "指標1 名称",
+        "指標1 単位",
+        f"指標1 目標値 {year}",
+        f"指標1 実績値 {year}",
+    ]
+    row = {n: dict(zip(header, r, strict=True)) for n, r in ((int(r[0]), r) for r in rows)}
+    assert row[3][f"自己評価と年次計画の差 {year}"] == "計画どおり（年次計画では 計画より遅れている）"
+    assert row[3][f"自己評価と年次計画の差の理由 {year}"] == "公開の準備は予定どおり進んでいる。"
+    assert row[3][f"課題 {year}"] == "個人情報の確認に時間がかかっている。"
+    assert row[1][f"進捗 {year}"] == "計画どおり" and row[1][f"自己評価と年次計画の差 {year}"] == ""
+    assert [row[1][f"指標1 {k}"] for k in ("名称", "単位")] == ["オンライン申請できる手続の数", "件"]
+    assert [row[1][f"指標1 {k} {year}"] for k in ("目標値", "実績値")] == ["40.00", "42"]
+    assert row[2]["指標1 名称"] == ""
+
+
+def test_the_published_page_marks_the_contradicted_entry(client, deliberated_with_flag, admin):
+    publish(deliberated_with_flag, admin)
+    html = client.get(reverse("published:report", args=[5, 2025])).content.decode()
+    assert "自己評価と年次計画の差がある個別計画" in html
+    assert (
+        "計画どおり（年次計画では 計画より遅れている）" in html
+        and "公開の準備は予定どおり進んでいる。" in html
+    )
+    assert "個人情報の確認に時間がかかっている。" in html
+
+
+def test_a_report_published_before_the_flag_still_renders(client, deliberated, admin):
+    """Its snapshot has no flag, no reason and counts complete entries as 入力済 (before reviews.0009)."""
+    publish(deliberated, admin)
+    publication = Publication.objects.get()
+    report = publication.report
+    for row in report["rows"]:
+        del row["contradiction"], row["progress_reason"]
+    del report["summary"]["contradicted"]
+    report["summary"]["state"] = [{"word": "入力済", "count": 2, "share": 7.7}]
+    Publication.objects.filter(pk=publication.pk).update(report=report)
+    response = client.get(reverse("published:report", args=[5, 2025]))
+    html = response.content.decode()
+    assert response.status_code == 200 and "電子申請を20手続に拡大した。" in html
+    assert "自己評価と年次計画の差" not in html[html.index("<article") :]

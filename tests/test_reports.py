@@ -11,6 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from initiatives.models import Indicator, IndicatorTarget, Initiative, RoadmapCell
+from reviews import report_files
 from reviews.cycles import take_step
 from reviews.entries import save_entry
 from reviews.models import ReviewCycle, StatusEntry
@@ -131,12 +132,13 @@ def test_the_report_needs_the_same_queries_however_many_initiatives(
     cycle = ReviewCycle.objects.select_related("plan").get(pk=cycle.pk)  # as the views fetch it
     # entries with initiative and department; their goals; the roadmap cells of the year; the plan's goals.
     # … the plan's columns with their choices, for the breakdowns; the city's names of its committees; the plan's
-    # rating scales with their words, which the counts follow; the initiatives' indicators and their targets.
+    # rating scales with their words, which the counts follow; the initiatives' indicators and their targets; the
+    # plan's roadmap stages, which 自己評価と年次計画の差 compares the stage reached along.
     indicator = Indicator.objects.create(
         initiative=plan5.initiatives.get(number=1), name="申請のオンライン化率"
     )
     IndicatorTarget.objects.create(indicator=indicator, fiscal_year=cycle.fiscal_year, target=50)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         cycle_report(cycle)
     for number in range(100, 130):
         initiative = Initiative.objects.create(plan=plan5, number=number, name=f"追加 {number}")
@@ -144,7 +146,7 @@ def test_the_report_needs_the_same_queries_however_many_initiatives(
     cycle = ReviewCycle.objects.select_related("plan").get(
         pk=cycle.pk
     )  # a new request's plan reads its scales anew
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         cycle_report(cycle)
 
 
@@ -159,9 +161,13 @@ def test_the_xlsx_report_has_the_table_cell_by_cell_ready_to_print(cycle):
         "個別計画名",
         "計画内容",
         "令和8年度 (2026)の計画",
+        "実施状況",
+        "進捗",
         "取組内容",
+        "課題",
         "達成状況",
         "今後の方向性",
+        "自己評価と年次計画の差",
         "担当課",
     ]
     by_number = {row[0].value: [c.value for c in row] for row in sheet.iter_rows(min_row=4)}
@@ -170,22 +176,26 @@ def test_the_xlsx_report_has_the_table_cell_by_cell_ready_to_print(cycle):
         "施設予約システムの導入",
         "令和7(2025)年度のシステム更新に向けて、現行システムの課題を整理・検討する。",
         "実施",
+        "検討中",
+        "計画より遅れている",
         "=課題を整理した",
+        None,
         "一部達成",
         "見直し",
         None,
+        None,
     ]
     formula_looking = sheet.cell(
-        row=next(r[0].row for r in sheet.iter_rows(min_row=4) if r[0].value == 2), column=5
+        row=next(r[0].row for r in sheet.iter_rows(min_row=4) if r[0].value == 2), column=7
     )
     assert formula_looking.data_type == "s"  # text, not a formula
-    assert by_number[3][5] == "未入力"
+    assert by_number[3][8] == "未入力"
     assert sheet.freeze_panes == "C4"
     assert sheet.print_title_rows == "$3:$3"
     assert sheet.page_setup.orientation == "landscape"
     assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4)
-    assert sheet.column_dimensions["E"].width > sheet.column_dimensions["A"].width
-    assert sheet.cell(row=4, column=5).alignment.wrap_text
+    assert sheet.column_dimensions["G"].width > sheet.column_dimensions["A"].width
+    assert sheet.cell(row=4, column=7).alignment.wrap_text
     summary = {row[0].value: row[1].value for row in book["集計"].iter_rows() if row[0].value}
     assert summary["達成"] == 2 and summary["未達成"] == 1
 
@@ -205,7 +215,7 @@ def test_the_pdf_report_has_the_same_numbers_page_numbers_and_the_header_on_ever
         assert re.search(rf"\b{number}\s*/\s*{len(text)}\s*$", page.strip())
     table_pages = [p for p in text if "ICT-BCPの策定" in p or "基幹業務システムの標準化・共通化" in p]
     for page in table_pages:
-        assert "取組内容" in page and "今後の方向性" in page  # the repeated table header
+        assert "取組内容" in page and "実施状況" in page  # the repeated table header
     assert "セキュリティ対策の推進" in "".join(text)
 
 
@@ -306,3 +316,134 @@ def test_the_committees_comments_and_dates_appear_in_the_report(cycle, admin):
         "date": "2027-05-20",
         "comment": "遅れている2件は次年度に重点的に確認すること。",
     }
+
+
+# --- What the committee reads: 進捗, 課題, the indicators and 自己評価と年次計画の差 ----------------------------
+
+CONTRADICTED = {
+    "stage_reached": "検討中",  # the roadmap plans 実施 in 2026: behind it …
+    "progress": "計画どおり",  # … though the department says on plan
+    "achievement": "一部達成",
+    "direction": "継続",
+    "actions": "実施に向けた準備を進めた。",
+    "issues": "調達の手続に時間がかかった。",
+    "progress_reason": "準備は予定どおり終えており、実質的には計画どおりと判断した。",
+}
+FLAG = "計画どおり（年次計画では 計画より遅れている）"
+
+
+@pytest.fixture
+def flagged(cycle, plan5, admin):
+    """The cycle with a contradicted entry (5) and an indicator with its target and actual (1)."""
+    entry = StatusEntry.objects.get(cycle=cycle, initiative__number=5)
+    save_entry(entry, CONTRADICTED, admin, entry.version)
+    indicator = Indicator.objects.create(
+        initiative=plan5.initiatives.get(number=1), name="オンライン申請できる手続の数", unit="件"
+    )
+    IndicatorTarget.objects.create(indicator=indicator, fiscal_year=cycle.fiscal_year, target=40)
+    entry = StatusEntry.objects.get(cycle=cycle, initiative__number=1)
+    save_entry(entry, {"kpi_actuals": {indicator.key: "42"}}, admin, entry.version)
+    return cycle
+
+
+def test_an_entry_whose_progress_contradicts_the_roadmap_carries_both_words_and_the_reason(flagged):
+    report = cycle_report(flagged)
+    rows = {r["number"]: r for r in report["rows"]}
+    assert rows[5]["contradiction"] == {"given": "計画どおり", "roadmap": "計画より遅れている"}
+    assert rows[5]["progress_reason"] == CONTRADICTED["progress_reason"]
+    # Those that agree with the roadmap, and those not entered, carry none.
+    assert [n for n, r in rows.items() if r["contradiction"]] == [5]
+    assert report["summary"]["contradicted"] == [
+        {
+            "number": 5,
+            "name": "AIチャットボット(市民向け)の導入",
+            "planned_stage": "実施",
+            "stage_reached": "検討中",
+            "given": "計画どおり",
+            "roadmap": "計画より遅れている",
+            "reason": CONTRADICTED["progress_reason"],
+        }
+    ]
+    assert [r["number"] for r in report["summary"]["late"]] == [2, 9]  # 5 says it is on plan
+
+
+def test_the_html_and_pdf_report_show_progress_issues_indicators_and_the_flag(flagged, tmp_path):
+    report = cycle_report(flagged)
+    html = report_files.report_html(report)
+    row = re.search(r'<tbody class="entry" id="row-5">.*?</tbody>', html, re.S).group()
+    for text in ("検討中", "計画どおり", CONTRADICTED["issues"], "自己評価と年次計画の差", FLAG):
+        assert text in row
+    assert CONTRADICTED["progress_reason"] in row
+    assert (
+        'class="flag-row"'
+        not in re.search(r'<tbody class="entry" id="row-1">.*?</tbody>', html, re.S).group()
+    )
+    summary = html[html.index('id="summary-heading"') : html.index('id="table-heading"')]
+    assert "自己評価と年次計画の差がある個別計画" in summary and FLAG in summary
+
+    path = tmp_path / "report.pdf"
+    path.write_bytes(report_pdf(report))
+    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True)
+    flat = re.sub(r"\s+", "", text.stdout)
+    for seen in (FLAG, CONTRADICTED["progress_reason"], CONTRADICTED["issues"], "計画より遅れている"):
+        assert re.sub(r"\s+", "", seen) in flat
+    assert "オンライン申請できる手続の数" in flat and "40.00件" in flat and "42件" in flat
+
+
+def test_the_xlsx_report_has_progress_issues_the_flag_and_the_indicators(flagged):
+    book = load_workbook(io.BytesIO(report_xlsx(cycle_report(flagged))))
+    sheet = book["進捗状況報告"]
+    header = [c.value for c in sheet[3]]
+    row = next(r for r in sheet.iter_rows(min_row=4, values_only=True) if r[0] == 5)
+    values = dict(zip(header, row, strict=True))
+    assert values["実施状況"] == "検討中" and values["進捗"] == "計画どおり"
+    assert values["課題"] == CONTRADICTED["issues"]
+    assert values["自己評価と年次計画の差"] == f"{FLAG}\n理由: {CONTRADICTED['progress_reason']}"
+    # Each row is tall enough for its longest text, which a spreadsheet does not fit by itself.
+    five = next(r[0].row for r in sheet.iter_rows(min_row=4) if r[0].value == 5)
+    assert sheet.row_dimensions[five].height >= 3 * 15
+
+    summary = [[c for c in r if c is not None] for r in book["集計"].iter_rows(values_only=True)]
+    at = summary.index(["自己評価と年次計画の差がある個別計画"])
+    assert summary[at + 1] == [
+        "5 AIチャットボット(市民向け)の導入",
+        f"{FLAG}\n理由: {CONTRADICTED['progress_reason']}",
+    ]
+    kpi = [r for r in book["指標"].iter_rows(min_row=4, values_only=True)]
+    assert kpi == [(1, "行政手続きのオンライン化", "オンライン申請できる手続の数", "件", 40, 42, 105)]
+
+
+def test_the_report_files_are_in_japanese_whoever_asks_for_them(flagged):
+    from django.utils import translation
+
+    report = cycle_report(flagged)
+    with translation.override("en"):
+        html = report_files.report_file(report, "html").decode()
+    assert "取組内容" in html and FLAG in html
+    assert "Self-assessment" not in html and "On plan" not in html
+
+
+def test_the_report_page_marks_the_contradicted_entry(client, flagged, admin):
+    client.force_login(admin)
+    html = client.get(reverse("reviews:report", args=[flagged.pk])).content.decode()
+    row = re.search(r'<tbody class="entry" id="row-5">.*?</tbody>', html, re.S).group()
+    assert "自己評価と年次計画の差" in row and FLAG in row and CONTRADICTED["progress_reason"] in row
+
+
+def test_a_report_made_before_the_flag_still_renders_in_every_form(flagged):
+    """A snapshot published before 自己評価と年次計画の差 (and before 提出済/確認済, when complete entries counted
+    as 入力済) has none of the new keys."""
+    report = cycle_report(flagged)
+    for row in report["rows"]:
+        for key in ("contradiction", "progress_reason", "stage_reached", "issues"):
+            del row[key]
+    del report["summary"]["contradicted"]
+    report["summary"]["state"] = [{"word": "入力済", "count": 5, "share": 19.2}]
+    html = report_files.report_html(report)
+    article = html[html.index("<article") :]
+    assert "自己評価と年次計画の差" not in article
+    assert "AIチャットボット(市民向け)の導入" in article
+    book = load_workbook(io.BytesIO(report_xlsx(report)))
+    row = next(r for r in book["進捗状況報告"].iter_rows(min_row=4, values_only=True) if r[0] == 5)
+    assert row[4] is None and row[10] is None  # 実施状況 and the flag: not in the snapshot
+    assert "入力済" in [c.value for r in book["集計"].iter_rows() for c in r]
