@@ -240,6 +240,7 @@ def dashboard_data(cycle, page_number=1):
         "late_url": worklist_url(cycle, progress=scales.behind_word(plan)) if summary["late"] else "",
         "contradicted": contradicted,
         "contradicted_count": len(summary["contradicted"]),
+        "contradicted_url": worklist_url(cycle, attention="contradiction"),
         "page_obj": page,
         "years": [{"year": y, "cycle": cycles_by_year.get(y)} for y in plan.fiscal_years],
         "matrix": matrix,

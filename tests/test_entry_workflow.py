@@ -369,3 +369,13 @@ def test_the_worklist_finds_the_overdue_and_the_contradicted(client, cycle, staf
     ReviewCycle.objects.filter(pk=cycle.pk).update(due_date=timezone.localdate() - datetime.timedelta(days=1))
     overdue = shown(attention="overdue")
     assert 2 not in overdue and 1 in overdue and len(overdue) == cycle.entries.count() - 1
+
+
+def test_the_schedule_shows_on_the_dashboard_and_the_report(client, cycle, staff):
+    ReviewCycle.objects.filter(pk=cycle.pk).update(
+        due_date=datetime.date(2022, 12, 20), committee_planned_date=datetime.date(2023, 1, 25)
+    )
+    client.force_login(staff)
+    for name in ("reviews:dashboard", "reviews:report"):
+        page = client.get(reverse(name, args=[cycle.pk])).content.decode()
+        assert "提出期限" in page and "2022年12月20日" in page and "2023年1月25日" in page, name
