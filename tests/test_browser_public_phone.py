@@ -30,7 +30,7 @@ SMALL_TARGETS = """() => [...document.querySelectorAll('main a, main button, mai
   .map(e => e.innerText.trim().slice(0, 20) || e.outerHTML.slice(0, 40))"""
 
 
-@pytest.mark.parametrize("path", ["/published/", "/published/5/2025/", "/accounts/login/"])
+@pytest.mark.parametrize("path", ["/published/", "/published/5/2025/", "/accounts/login/", "/no-such-page/"])
 def test_the_published_pages_read_on_a_phone(page, published, path):  # noqa: F811
     page.set_viewport_size(PHONE)
     page.goto(published + path)
