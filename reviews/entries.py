@@ -11,6 +11,7 @@ from functools import cached_property
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from initiatives.models import Indicator
@@ -127,7 +128,14 @@ def display(entry, name):
     field = StatusEntry._meta.get_field(name)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
+    if name in WORD_FIELDS:
+        # A plan's word, in the reader's language where the catalogue knows it (plan/words.py).
+        return gettext(value)
     return str(value)
+
+
+# The fields that hold a word of the plan (実施状況 and the ratings), not free text.
+WORD_FIELDS = ("stage_reached", "progress", "achievement", "direction")
 
 
 def changes_between(old, new, names=StatusEntry.EDITABLE_FIELDS):
