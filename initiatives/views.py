@@ -159,7 +159,10 @@ def _initiative_context(plan, number, can_see_drafts):
         "latest": published[-1]["evaluation"] if published else None,
         "carried_into": [n for n in initiative.carried_into.all() if can_see_drafts or not n.plan.is_draft],
         "stages": plan.roadmap_stages,
-        "scales": [{"name": s.name, "words": s.words_in_order} for s in scales],
+        "scales": [
+            {"role": s.role, "name": s.name, "description": s.description, "words": s.words_in_order}
+            for s in scales
+        ],
     }
 
 
