@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from caching.pages import cached, cached_html
 from initiatives.models import Initiative
 from initiatives.open_data import plan_to_csv, plan_to_dict
+from initiatives.overview import overview
 from initiatives.spreadsheet import write_plan_workbook
 from plan.models import VIEW_DRAFT_PLAN, ColumnKind, Plan
 from plan.paging import page_number, page_of
@@ -164,6 +165,15 @@ def _initiative_context(plan, number, can_see_drafts):
             for s in scales
         ],
     }
+
+
+def plan_overview(request, ordinal):
+    """The plan's initiatives for citizens, filtered by goal, by the plan's mark and choice columns and by the
+    published progress (a GET form, without JavaScript), with the count behind each choice."""
+    plan = _plan(request, ordinal)
+    initiatives = list(Initiative.objects.for_plan_table(plan))
+    context = {"plan": plan, **overview(plan, initiatives, request.GET)}
+    return render(request, "initiatives/overview.html", context)
 
 
 def download(request, ordinal, fmt):

@@ -93,3 +93,32 @@ def test_a_citizen_types_the_bulletin_address_and_reads_the_published_status(pag
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert axe_violations(page) == []
     shot(page, f"plan-5-with-results-{width}")
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (1366, 900)])
+def test_a_citizen_filters_the_initiatives_by_published_progress_without_javascript(
+    browser, published, width, height
+):
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, java_script_enabled=False, bypass_csp=True
+    )
+    page = context.new_page()
+    page.goto(published + "/plans/5/")
+    page.get_by_role("link", name="個別計画の一覧と絞り込み（目標・公表された進捗など）").click()
+    page.get_by_label("進捗").select_option("計画どおり")
+    page.get_by_role("button", name="絞り込む").click()
+    expect(page.locator(".overview-list")).to_contain_text("グループウェアの導入")
+    expect(page.locator(".overview-list > li")).to_have_count(1)
+    page.wait_for_load_state("load")  # the style sheet applied before the page is measured
+    fits(page, width)
+    shot(page, f"overview-{width}")
+    page.get_by_role("link", name="16 グループウェアの導入").click()
+    expect(page.locator(".published-status")).to_contain_text("計画どおり")
+    context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_overview_has_no_accessibility_violations(page, published, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(published + "/plans/5/overview/?progress=計画どおり")
+    assert axe_violations(page) == []

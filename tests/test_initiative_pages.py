@@ -12,6 +12,7 @@ from reviews.models import StatusEntry
 from tests.personas import make_user, open_cycle
 
 COLD, WARM = 27, 4
+OVERVIEW = 14
 
 FY2025 = {
     "stage_reached": "実施中",
@@ -172,3 +173,54 @@ def test_years_published_before_the_status_was_kept_take_it_from_their_snapshots
         "高齢者への周知が課題。",
     )
     assert evaluation.kpi_actuals == {indicator.key: "980"}
+
+
+def overview(client, **query):
+    return client.get(reverse("initiatives:overview", args=[5]), query)
+
+
+def test_the_overview_filters_by_goal_and_the_plans_columns(client, plan5):
+    goal = plan5.goals.order_by("order").first()
+    response = overview(client, goal=goal.code)
+    numbers = [r["initiative"].number for r in response.context["rows"]]
+    assert numbers == list(goal.initiatives.order_by("number").values_list("number", flat=True))
+    headers = [g["label"] for g in response.context["groups"]]
+    for column in plan5.columns.filter(kind__in=["mark", "choice"], is_public=True):
+        assert column.header in headers
+    column = plan5.columns.filter(kind="mark", is_public=True).first()
+    marked = [i.number for i in plan5.initiatives.order_by("number") if i.column_values.get(column.key)]
+    rows = overview(client, **{f"col-{column.key}": "1"}).context["rows"]
+    assert [r["initiative"].number for r in rows] == marked
+
+
+def test_the_overview_counts_by_published_progress_only(client, plan5, admin, published_2025):
+    cycle = open_cycle(plan5, 2026, admin)
+    record(cycle, 1, admin, **{**FY2025, "progress": "計画より遅れている"})
+    response = overview(client, progress="計画どおり")
+    assert [r["initiative"].number for r in response.context["rows"]] == [16]
+    (progress,) = [g for g in response.context["groups"] if g["name"] == "progress"]
+    counts = {c["value"]: c["count"] for c in progress["choices"]}
+    assert counts["計画どおり"] == 1
+    assert counts["計画より遅れている"] == 0  # saved in the 2026 survey, not published
+    assert 'href="/plans/5/16/"' in response.content.decode()
+
+
+def test_the_overview_ignores_a_choice_the_plan_does_not_have(client, plan5):
+    response = overview(client, goal="nonexistent")
+    assert len(response.context["rows"]) == plan5.initiatives.count()
+
+
+# The plan; its initiatives with department, goals, roadmap, evaluations, indicators (and their targets, where
+# there are any: none here), carried-from, carried-into; its goals; its columns and their choices; its rating scales and their words;
+# the city's names.
+def test_the_overview_needs_the_same_queries_however_many_initiatives(
+    client, plan5, django_assert_num_queries
+):
+    from initiatives.models import Initiative
+
+    with django_assert_num_queries(OVERVIEW):
+        overview(client)
+    for number in range(100, 120):
+        Initiative.objects.create(plan=plan5, number=number, name=f"追加 {number}")
+    with django_assert_num_queries(OVERVIEW):
+        overview(client)
