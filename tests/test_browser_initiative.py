@@ -90,9 +90,22 @@ def test_a_citizen_types_the_bulletin_address_and_reads_the_published_status(pag
     assert Path(download.value.path()).read_bytes().decode("utf-8-sig").count("\n") > 10
     page.goto(published + "/plans/5/")
     expect(page.locator("#initiative-16")).to_contain_text("令和7年度 (2025) の結果")
+    narrow = page.evaluate(
+        """() => [...document.querySelectorAll('.plan-table thead th')]
+            .filter(e => e.textContent.trim().length > 1 && e.getBoundingClientRect().width < 30)
+            .map(e => e.textContent.trim())"""
+    )
+    assert narrow == []  # no header broken into single characters
+    heights = page.locator(".plan-table .name > a").evaluate_all("links => links.map(a => a.offsetHeight)")
+    assert min(heights) >= 44
+    shot(page, f"plan-5-with-results-{width}")
+    # The table scrolls inside its own box, its first column (項番) kept in view.
+    page.locator(".table-scroll").first.evaluate("box => box.scrollLeft = 10000")
+    number = page.locator("#initiative-16 th.number").bounding_box()
+    box = page.locator(".table-scroll").first.bounding_box()
+    assert abs(number["x"] - box["x"]) < 2
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert axe_violations(page) == []
-    shot(page, f"plan-5-with-results-{width}")
 
 
 @pytest.mark.parametrize("width,height", [(390, 844), (1366, 900)])
