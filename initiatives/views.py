@@ -93,14 +93,16 @@ def _plan_table_context(request, plan, number, can_see_drafts):
                 ],
             }
         )
+    has_roadmap = any(any(r["roadmap"]) for r in rows)
     return {
         "plan": plan,
         "page_obj": page,
         "rows": rows,
-        "has_roadmap": any(any(r["roadmap"]) for r in rows),
+        "has_roadmap": has_roadmap,
+        # A plan without a roadmap (the fourth) prints its one evaluation in its own columns instead.
+        "has_latest": has_roadmap and any(r["latest"] for r in rows),
         "columns": [{"header": c.header, "css": CELL_CLASS.get(c.kind, "")} for c in columns],
         "has_evaluation": any(r["evaluation"] for r in rows),
-        "has_latest": bool(plan.fiscal_years) and any(r["latest"] for r in rows),
         "has_target": any(r["initiative"].target_stage for r in rows),
         "notes": [r["initiative"] for r in rows if r["initiative"].source_note],
         "plans": _listed_plans(request),

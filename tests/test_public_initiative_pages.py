@@ -224,3 +224,14 @@ def test_the_overview_needs_the_same_queries_however_many_initiatives(
         Initiative.objects.create(plan=plan5, number=number, name=f"追加 {number}")
     with django_assert_num_queries(OVERVIEW):
         overview(client)
+
+
+def test_a_fourth_plan_item_shows_its_evaluation_as_the_plan_printed_it(client, plan4):
+    item = plan4.initiatives.order_by("number").first()
+    evaluation = item.evaluations.order_by("fiscal_year").last()
+    body = client.get(reverse("initiatives:initiative", args=[4, item.number])).content.decode()
+    assert item.name in body
+    assert evaluation.achievement in body and evaluation.actions[:20] in body
+    assert (
+        "公表された最新の結果" not in client.get(reverse("initiatives:plan_table", args=[4])).content.decode()
+    )
