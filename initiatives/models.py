@@ -193,6 +193,13 @@ class Evaluation(models.Model):
     # Words of the plan's rating scales (plan.RatingScale), checked where they come in (reviews.scales).
     achievement = models.CharField(_("達成状況"), max_length=20)
     direction = models.CharField(_("今後の方向性"), max_length=20)
+    # What a published survey adds (reviews.evaluations.record_evaluations): the public pages read only
+    # these rows, never the survey's live entries, so nothing unpublished can show there.
+    stage_reached = models.CharField(_("実施状況"), max_length=10, blank=True)
+    progress = models.CharField(_("進捗"), max_length=20, blank=True)
+    issues = LimitedTextField(_("課題"), blank=True)
+    # {Indicator.key: actual as a decimal string}, as the published entry had them.
+    kpi_actuals = models.JSONField(_("指標の実績値"), default=dict, blank=True)
 
     history = HistoricalRecords(user_model=settings.AUTH_USER_MODEL)
 

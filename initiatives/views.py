@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from caching.pages import cached, cached_html
 from initiatives.models import Initiative
 from initiatives.open_data import plan_to_csv, plan_to_dict
+from initiatives.overview import overview
 from initiatives.spreadsheet import write_plan_workbook
 from plan.models import VIEW_DRAFT_PLAN, ColumnKind, Plan
 from plan.paging import page_number, page_of
@@ -84,17 +85,22 @@ def _plan_table_context(request, plan, number, can_see_drafts):
                 "roadmap": [cells.get(year) for year in plan.fiscal_years],
                 "values": [column_cell(c, initiative) for c in columns],
                 "evaluation": evaluations.get(plan.last_fiscal_year),
+                # The latest published year's result (evaluations are written only at publication).
+                "latest": max(evaluations.values(), key=lambda e: e.fiscal_year, default=None),
                 # A draft next plan is not public: its initiatives are named only to users with a role.
                 "carried_into": [
                     n for n in initiative.carried_into.all() if can_see_drafts or not n.plan.is_draft
                 ],
             }
         )
+    has_roadmap = any(any(r["roadmap"]) for r in rows)
     return {
         "plan": plan,
         "page_obj": page,
         "rows": rows,
-        "has_roadmap": any(any(r["roadmap"]) for r in rows),
+        "has_roadmap": has_roadmap,
+        # A plan without a roadmap (the fourth) prints its one evaluation in its own columns instead.
+        "has_latest": has_roadmap and any(r["latest"] for r in rows),
         "columns": [{"header": c.header, "css": CELL_CLASS.get(c.kind, "")} for c in columns],
         "has_evaluation": any(r["evaluation"] for r in rows),
         "has_target": any(r["initiative"].target_stage for r in rows),
@@ -103,6 +109,73 @@ def _plan_table_context(request, plan, number, can_see_drafts):
         "glossary": list(plan.glossary.all()),
         "history": list(Plan.objects.filter(ordinal__lt=plan.ordinal).order_by("ordinal")),
     }
+
+
+def initiative_page(request, ordinal, number):
+    """One initiative for citizens, at an address short enough to print in 市報: the plan's text, the roadmap
+    against every published year's result, and the words explained. Only published results (Evaluation,
+    written at publication) show; from the cache while nothing public changes."""
+    plan = _plan(request, ordinal)
+    can_see_drafts = request.user.has_perm(VIEW_DRAFT_PLAN)
+    name = plan.initiatives.filter(number=number).values_list("name", flat=True).first()
+    if name is None:
+        raise Http404("No such initiative.")
+    body = cached_html(
+        "initiative_page",
+        [plan.pk, number, can_see_drafts],
+        "initiatives/partials/initiative_body.html",
+        lambda: _initiative_context(plan, number, can_see_drafts),
+        request,
+    )
+    context = {"plan": plan, "number": number, "name": name, "body": body}
+    return render(request, "initiatives/initiative.html", context)
+
+
+def _initiative_context(plan, number, can_see_drafts):
+    initiative = Initiative.objects.for_plan_table(plan).get(number=number)
+    cells = {c.fiscal_year: c for c in initiative.roadmap.all()}
+    evaluations = {e.fiscal_year: e for e in initiative.evaluations.all()}
+    indicators = list(initiative.indicators.all())
+    years = sorted({*plan.fiscal_years, *evaluations})
+    published = [
+        {
+            "evaluation": e,
+            "planned": cells.get(e.fiscal_year),
+            "indicators": [
+                {
+                    "indicator": i,
+                    "target": i.target_for(e.fiscal_year),
+                    "actual": e.kpi_actuals.get(i.key),
+                }
+                for i in indicators
+            ],
+        }
+        for e in sorted(evaluations.values(), key=lambda e: e.fiscal_year)
+    ]
+    scales = [s for s in (plan.scale("progress"), plan.scale("achievement")) if s]
+    return {
+        "plan": plan,
+        "initiative": initiative,
+        "values": [{"header": c.header, **column_cell(c, initiative)} for c in plan.table_columns],
+        "years": [{"year": y, "cell": cells.get(y), "evaluation": evaluations.get(y)} for y in years],
+        "published": published,
+        "latest": published[-1]["evaluation"] if published else None,
+        "carried_into": [n for n in initiative.carried_into.all() if can_see_drafts or not n.plan.is_draft],
+        "stages": plan.roadmap_stages,
+        "scales": [
+            {"role": s.role, "name": s.name, "description": s.description, "words": s.words_in_order}
+            for s in scales
+        ],
+    }
+
+
+def plan_overview(request, ordinal):
+    """The plan's initiatives for citizens, filtered by goal, by the plan's mark and choice columns and by the
+    published progress (a GET form, without JavaScript), with the count behind each choice."""
+    plan = _plan(request, ordinal)
+    initiatives = list(Initiative.objects.for_plan_table(plan))
+    context = {"plan": plan, **overview(plan, initiatives, request.GET)}
+    return render(request, "initiatives/overview.html", context)
 
 
 def download(request, ordinal, fmt):

@@ -23,7 +23,15 @@ def unrecorded_numbers(cycle):
     return list(entries.order_by("initiative__number").values_list("initiative__number", flat=True))
 
 
-EVALUATED_FIELDS = ["actions", "achievement", "direction"]
+EVALUATED_FIELDS = [
+    "actions",
+    "achievement",
+    "direction",
+    "stage_reached",
+    "progress",
+    "issues",
+    "kpi_actuals",
+]
 
 
 def record_evaluations(cycle, user=None):
