@@ -1,0 +1,17 @@
+"""What a data portal harvests, without login: the JSON Schemas of the open data, the catalogue of the
+datasets and the feed of publications. Only what is published appears."""
+
+import json
+
+from django.http import Http404, HttpResponse
+
+from initiatives.open_data_schema import SCHEMA_CONTENT_TYPE, SCHEMAS, schema
+
+
+def open_data_schema(request, name):
+    if name not in SCHEMAS:
+        raise Http404
+    body = json.dumps(schema(name), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type=f"{SCHEMA_CONTENT_TYPE}; charset=utf-8")
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
