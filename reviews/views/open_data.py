@@ -6,6 +6,7 @@ import json
 from django.http import Http404, HttpResponse
 
 from initiatives.open_data_schema import SCHEMA_CONTENT_TYPE, SCHEMAS, schema
+from reviews.feed import publications_feed as feed_of
 
 
 def open_data_schema(request, name):
@@ -15,3 +16,8 @@ def open_data_schema(request, name):
     response = HttpResponse(body, content_type=f"{SCHEMA_CONTENT_TYPE}; charset=utf-8")
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def publications_feed(request):
+    feed = feed_of(request.build_absolute_uri, request.get_host().split(":")[0])
+    return HttpResponse(feed.writeString("utf-8"), content_type="application/atom+xml; charset=utf-8")
