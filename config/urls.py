@@ -24,6 +24,7 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("published/", include("reviews.public_urls")),
     path("open-data/schema/<slug:name>.json", open_data.open_data_schema, name="open_data_schema"),
+    path("open-data/catalog.jsonld", open_data.open_data_catalog, name="open_data_catalog"),
     path("jobs/", include("background.urls")),
     path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
