@@ -8,6 +8,7 @@ a context to read the catalogue either.
 from django.conf import settings
 from django.db.models import Max
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from initiatives.models import Initiative
@@ -88,6 +89,12 @@ def _licence(city):
 def catalog(absolute=None):
     """The catalogue as a JSON-LD document. absolute(path) makes a path an absolute URL (SITE_URL's by
     default)."""
+    # The city's document, in Japanese whoever asks for it: its texts are tagged @language ja.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _catalog(absolute)
+
+
+def _catalog(absolute):
     absolute = absolute or (lambda path: settings.SITE_URL.rstrip("/") + path)
     city = CitySettings.current()
     licence = _licence(city)

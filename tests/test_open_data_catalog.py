@@ -104,3 +104,20 @@ def test_the_catalogue_takes_the_licence_from_the_citys_settings(expanded, seede
             assert ids(distribution[DCT + "license"]) == [
                 "https://creativecommons.org/publicdomain/zero/1.0/"
             ]
+
+
+def test_the_catalogue_is_in_japanese_whoever_asks(client, seeded, monkeypatch):
+    from django.utils import translation
+
+    import reviews.catalog
+
+    # Each text as made, marked with the language active as it was made (the English .po may not have it yet).
+    monkeypatch.setattr(reviews.catalog, "_", lambda text: f"[{translation.get_language()}]{text}")
+    client.cookies["django_language"] = "en"
+
+    document = client.get(reverse("open_data_catalog"), HTTP_ACCEPT_LANGUAGE="en").json()
+
+    assert document["dct:description"] == {
+        "@value": "[ja]情報化推進計画と、公開した達成状況調査の結果のデータ",
+        "@language": "ja",
+    }
