@@ -121,3 +121,17 @@ def test_the_catalogue_is_in_japanese_whoever_asks(client, seeded, monkeypatch):
         "@value": "[ja]情報化推進計画と、公開した達成状況調査の結果のデータ",
         "@language": "ja",
     }
+
+
+def test_the_catalogue_reads_no_snapshot_and_a_fixed_number_of_queries(
+    client,
+    deliberated,  # noqa: F811
+    admin,
+    django_assert_num_queries,
+):
+    publish(deliberated, admin)
+
+    # The city's settings, the plans, their initiatives' last change, the publications (their titles, not
+    # their snapshots) and the sizes of their files.
+    with django_assert_num_queries(5):
+        client.get(reverse("open_data_catalog"))

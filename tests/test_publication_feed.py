@@ -42,3 +42,16 @@ def test_the_feed_has_an_entry_per_publication_with_its_report_and_files(client,
 
 def test_the_feed_is_empty_before_anything_is_published(client, deliberated):  # noqa: F811
     assert feed(client).findall(f"{ATOM}entry") == []
+
+
+def test_the_feed_reads_no_snapshot_and_a_fixed_number_of_queries(
+    client,
+    deliberated,  # noqa: F811
+    admin,
+    django_assert_num_queries,
+):
+    publish(deliberated, admin)
+
+    # The city's settings, the publications (their titles, not their snapshots) and the sizes of their files.
+    with django_assert_num_queries(3):
+        client.get(reverse("published:feed"))
