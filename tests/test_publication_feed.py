@@ -55,3 +55,9 @@ def test_the_feed_reads_no_snapshot_and_a_fixed_number_of_queries(
     # The city's settings, the publications (their titles, not their snapshots) and the sizes of their files.
     with django_assert_num_queries(3):
         client.get(reverse("published:feed"))
+
+
+def test_the_published_list_links_to_the_feed_and_the_catalogue(client, db):
+    html = client.get(reverse("published:list")).content.decode()
+
+    assert 'href="/published/feed.atom"' in html and 'href="/open-data/catalog.jsonld"' in html
