@@ -19,6 +19,8 @@ REPLICA_VIEWS = {
     "published:list",
     "published:report",
     "published:file",
+    "published:feed",
+    "open_data_catalog",
     "reviews:dashboard",
 }
 

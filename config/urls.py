@@ -5,6 +5,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from plan.models import CitySettings
+from reviews.views import open_data
 
 
 def _site_header():
@@ -22,6 +23,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("reviews/", include("reviews.urls")),
     path("published/", include("reviews.public_urls")),
+    path("open-data/schema/<slug:name>.json", open_data.open_data_schema, name="open_data_schema"),
+    path("open-data/catalog.jsonld", open_data.open_data_catalog, name="open_data_catalog"),
     path("jobs/", include("background.urls")),
     path("notifications/", include("notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from caching.pages import cached, cached_html
 from initiatives.models import Initiative
 from initiatives.open_data import plan_to_csv, plan_to_dict
+from initiatives.open_data_schema import schema_url
 from initiatives.overview import overview
 from initiatives.spreadsheet import write_plan_workbook
 from plan.models import VIEW_DRAFT_PLAN, ColumnKind, Plan
@@ -186,6 +187,7 @@ def download(request, ordinal, fmt):
     if fmt == "json":
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
         response["Access-Control-Allow-Origin"] = "*"
+        response["Link"] = f'<{schema_url("plan-v1")}>; rel="describedby"'
         return response
     content_type = "text/csv; charset=utf-8" if fmt == "csv" else XLSX_CONTENT_TYPE
     response = HttpResponse(body, content_type=content_type)
@@ -197,7 +199,9 @@ def _open_data(plan, fmt):
     prefetch_related_objects([plan], "goals", "references", "management_steps")
     initiatives = Initiative.objects.for_plan_table(plan)
     if fmt == "json":
-        return json.dumps(plan_to_dict(plan, initiatives), ensure_ascii=False, indent=2).encode("utf-8")
+        # "schema" names the JSON Schema the document follows; added after the other keys were published.
+        data = {"schema": schema_url("plan-v1"), **plan_to_dict(plan, initiatives)}
+        return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     if fmt == "csv":
         return plan_to_csv(plan, initiatives).encode("utf-8")
     return write_plan_workbook(plan, initiatives)

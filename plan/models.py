@@ -565,10 +565,18 @@ class CitySettings(models.Model):
         blank=True,
         help_text=_("委員会の次に審議する会議（例: 情報システムマネジメント本部会議）"),
     )
+    # CC BY 4.0 unless the city chooses otherwise, also before its settings are saved (migration 0007 set the
+    # same on the row it made).
     open_data_licence = models.CharField(
-        _("オープンデータのライセンス"), max_length=100, blank=True, help_text=_("例: CC BY 4.0")
+        _("オープンデータのライセンス"),
+        max_length=100,
+        blank=True,
+        default="CC BY 4.0",
+        help_text=_("例: CC BY 4.0"),
     )
-    open_data_licence_url = models.URLField(_("ライセンスの URL"), blank=True)
+    open_data_licence_url = models.URLField(
+        _("ライセンスの URL"), blank=True, default="https://creativecommons.org/licenses/by/4.0/deed.ja"
+    )
 
     class Meta:
         verbose_name = _("市の設定")

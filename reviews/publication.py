@@ -7,6 +7,7 @@ The city website lives outside the closed network, so publication is a set of se
 import hashlib
 
 from initiatives.open_data import plan_to_dict
+from initiatives.open_data_schema import schema_url
 from reviews import report_files
 from reviews.models import Publication, PublishedFile
 from reviews.reports import cycle_report
@@ -14,7 +15,8 @@ from reviews.reports import cycle_report
 
 def cycle_open_data(cycle, report):
     """The plan's open-data shape (initiatives/open_data.py) with this cycle's results as evaluations."""
-    data = plan_to_dict(cycle.plan)
+    # "schema" names the JSON Schema the document follows; added after the other keys were published.
+    data = {"schema": schema_url("published-v1"), **plan_to_dict(cycle.plan)}
     by_number = {row["number"]: row for row in report["rows"]}
     for item in data["initiatives"]:
         row = by_number.get(item["number"])

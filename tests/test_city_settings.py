@@ -87,3 +87,12 @@ def test_the_admin_edits_the_one_row_and_cannot_add_a_second(admin_client, seede
     )
     assert response.status_code == 302
     assert CitySettings.current().open_data_licence_url == "https://creativecommons.org/licenses/by/4.0/"
+
+
+def test_the_open_data_licence_is_cc_by_4_0_until_the_city_chooses_another(db):
+    CitySettings.objects.all().delete()
+
+    city = CitySettings.current()
+
+    assert city.open_data_licence == "CC BY 4.0"
+    assert city.open_data_licence_url == "https://creativecommons.org/licenses/by/4.0/deed.ja"

@@ -7,6 +7,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import content_disposition_header
 
 from caching.pages import cached_html
+from initiatives.open_data_schema import schema_url
 from plan.paging import page_number, page_of
 from reviews import report_files
 from reviews.models import Publication, PublishedFile
@@ -56,6 +57,7 @@ def published_file(request, ordinal, year, fmt):
             response["Content-Disposition"] = content_disposition_header(True, name)
         else:
             response["Access-Control-Allow-Origin"] = "*"
+            response["Link"] = f'<{schema_url("published-v1")}>; rel="describedby"'
     response["ETag"] = etag
     # A published file never changes: any cache, a browser's or the city's proxy, may keep it for a day.
     patch_cache_control(response, public=True, max_age=PUBLISHED_MAX_AGE)
