@@ -5,6 +5,7 @@ workbook that nobody altered must import with no changes at all; each test then 
 """
 
 import io
+import re
 import struct
 import zipfile
 import zlib
@@ -485,9 +486,14 @@ def style_sheet_with_a_billion_laughs(plan, settings):
     data = document_workbook(plan)
     styles = xml_part(data, "xl/styles.xml")
     assert styles.startswith(b"<styleSheet")
-    styles = styles.replace(
-        b'<numFmts count="0" />', b'<numFmts count="1"><numFmt numFmtId="164" formatCode="&lol9;"/></numFmts>'
-    )
+    # The entity is used in a number format of its own, whatever number formats the workbook has already.
+    laugh = b'<numFmt numFmtId="199" formatCode="&lol9;"/>'
+    if b'<numFmts count="0" />' in styles:
+        styles = styles.replace(b'<numFmts count="0" />', b'<numFmts count="1">' + laugh + b"</numFmts>")
+    elif b"<numFmts" in styles:
+        styles = re.sub(rb"(<numFmts[^>]*>)", lambda m: m.group(1) + laugh, styles, count=1)
+    else:
+        styles = styles.replace(b"<fonts", b'<numFmts count="1">' + laugh + b"</numFmts><fonts", 1)
     laughs = (
         b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + billion_laughs("styleSheet") + styles
     )

@@ -86,18 +86,21 @@ def check_xlsx_file(data):
         # The directory's sizes can lie: count what really comes out, and stop at the limit.
         try:
             with archive.open(entry) as member:
-                head = b""
+                declares = False
+                tail = b""
                 while chunk := member.read(64 * 1024):
                     inflated += len(chunk)
                     if inflated > settings.SPREADSHEET_MAX_UNCOMPRESSED_BYTES:
                         raise UnreadableWorkbook(too_big)
-                    if len(head) < 4096:
-                        head += chunk[:4096]
+                    # Anywhere in the part, not only its head: a long comment can push a declaration far down,
+                    # and whether a reader parses a given part is the reader's business, not a safeguard.
+                    # The last bytes of the previous chunk catch a declaration split between two chunks.
+                    window = tail + chunk
+                    declares = declares or b"<!DOCTYPE" in window or b"<!ENTITY" in window
+                    tail = chunk[-16:]
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError):
             raise UnreadableWorkbook(not_xlsx) from None
-        if entry.filename.endswith((".xml", ".rels", ".vml")) and (
-            b"<!DOCTYPE" in head or b"<!ENTITY" in head
-        ):
+        if entry.filename.endswith((".xml", ".rels", ".vml")) and declares:
             raise UnreadableWorkbook(
                 _(
                     "ブックの中のXMLに文書型定義（DOCTYPE）や実体（ENTITY）の宣言があるため、安全のため読み込みません。"
