@@ -80,21 +80,26 @@ def _plan_table_context(request, plan, number, can_see_drafts):
     for initiative in page.object_list:
         cells = {c.fiscal_year: c for c in initiative.roadmap.all()}
         evaluations = {e.fiscal_year: e for e in initiative.evaluations.all()}
+        latest = max(evaluations.values(), key=lambda e: e.fiscal_year, default=None)
         rows.append(
             {
                 "initiative": initiative,
-                "roadmap": [cells.get(year) for year in plan.fiscal_years],
-                "values": [column_cell(c, initiative) for c in columns],
+                # (year, cell): on a phone each cell is labelled with its year (the header row is hidden).
+                "roadmap": [(year, cells.get(year)) for year in plan.fiscal_years],
+                "values": [{"header": c.header, **column_cell(c, initiative)} for c in columns],
                 "evaluation": evaluations.get(plan.last_fiscal_year),
                 # The latest published year's result (evaluations are written only at publication).
-                "latest": max(evaluations.values(), key=lambda e: e.fiscal_year, default=None),
+                "latest": latest,
+                # Once the last year is published its result is also the final evaluation, whose columns
+                # already give the achievement: the latest-result column does not repeat it.
+                "latest_is_final": latest is not None and latest.fiscal_year == plan.last_fiscal_year,
                 # A draft next plan is not public: its initiatives are named only to users with a role.
                 "carried_into": [
                     n for n in initiative.carried_into.all() if can_see_drafts or not n.plan.is_draft
                 ],
             }
         )
-    has_roadmap = any(any(r["roadmap"]) for r in rows)
+    has_roadmap = any(cell for r in rows for _, cell in r["roadmap"])
     return {
         "plan": plan,
         "page_obj": page,

@@ -24,7 +24,7 @@ def test_the_fifth_plan_page_shows_every_initiative_with_its_roadmap_in_japanese
     assert [r["initiative"].number for r in rows] == list(range(1, plan5.initiatives.count() + 1))
     # Item 2 as the document prints it: 検討 ⇒ ⇒ 実施 ⇒.
     item2 = rows[1]
-    assert [c.mark_in(plan5) for c in item2["roadmap"]] == ["検討", "⇒", "⇒", "実施", "⇒"]
+    assert [c.mark_in(plan5) for _, c in item2["roadmap"]] == ["検討", "⇒", "⇒", "実施", "⇒"]
     assert '《新規》</span><a href="/plans/5/' in html and "GIS(公開型)の導入</a>" in html
     # Item 18's reading of the PDF is stated where the page shows the data.
     assert "項番 18" in html and "●が2つ" in html

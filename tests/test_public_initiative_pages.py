@@ -93,6 +93,21 @@ def test_the_plan_page_shows_the_latest_published_status_and_links_each_initiati
     assert "令和7年度 (2025) の結果" in body
 
 
+def test_in_the_plans_last_year_the_latest_result_does_not_repeat_the_final_evaluation(
+    client, plan5, admin, pdf_rendered_once
+):
+    publish_year(plan5, 2026, admin, pdf_rendered_once, **{**FY2025, "achievement": "達成"})
+    body = client.get(reverse("initiatives:plan_table", args=[5])).content.decode()
+    row = body[body.index('id="initiative-16"') :]
+    row = row[: row.index("</tr>")]
+    # The final evaluation's columns give the achievement and direction, the latest result the stage reached
+    # and the progress, each once.
+    assert row.count(">達成<") == 1
+    assert row.count(">拡充<") == 1
+    assert "令和8年度 (2026) の結果" in row
+    assert row.count(">実施中<") == 1 and row.count(">計画どおり<") == 1
+
+
 def test_a_later_unpublished_year_does_not_replace_the_published_one(client, plan5, admin, published_2025):
     cycle = open_cycle(plan5, 2026, admin)
     record(cycle, 16, admin, **{**FY2025, "actions": "翌年度の下書き", "achievement": "達成"})
