@@ -99,11 +99,17 @@ def test_a_citizen_types_the_bulletin_address_and_reads_the_published_status(pag
     heights = page.locator(".plan-table .name > a").evaluate_all("links => links.map(a => a.offsetHeight)")
     assert min(heights) >= 44
     shot(page, f"plan-5-with-results-{width}")
-    # The table scrolls inside its own box, its first column (項番) kept in view.
-    page.locator(".table-scroll").first.evaluate("box => box.scrollLeft = 10000")
-    number = page.locator("#initiative-16 th.number").bounding_box()
-    box = page.locator(".table-scroll").first.bounding_box()
-    assert abs(number["x"] - box["x"]) < 2
+    if width < 640:
+        # On a phone each initiative is a block of its own that fits the screen, the roadmap's words shown
+        # beside their years instead of a matrix of marks.
+        assert page.locator("#initiative-16").bounding_box()["width"] <= width
+        assert page.locator("#initiative-16 td.stage .visually-hidden").first.bounding_box()["width"] > 10
+    else:
+        # The table scrolls inside its own box, its first column (項番) kept in view.
+        page.locator(".table-scroll").first.evaluate("box => box.scrollLeft = 10000")
+        number = page.locator("#initiative-16 th.number").bounding_box()
+        box = page.locator(".table-scroll").first.bounding_box()
+        assert abs(number["x"] - box["x"]) < 2
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert axe_violations(page) == []
 
