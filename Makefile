@@ -17,10 +17,11 @@ MANAGE = $(UV) run --frozen python manage.py
 RUN_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 # Log-in with the city's directory is optional (the `ldap` extra, README 「庁内のディレクトリでのログイン（任意）」):
 # its python-ldap has no wheels and is compiled, against OpenLDAP's and SASL's headers. The tests log in
-# against a real directory server (slapd, with ldap-utils beside it), so `make test` installs all of it;
+# against a real directory server (slapd, with ldap-utils beside it, and openssl for its StartTLS
+# certificate), so `make test` installs all of it;
 # `make run` needs none of it.
 LDAP_BUILD_PACKAGES := build-essential libldap2-dev libsasl2-dev
-TEST_PACKAGES := $(RUN_PACKAGES) $(LDAP_BUILD_PACKAGES) chromium poppler-utils slapd ldap-utils
+TEST_PACKAGES := $(RUN_PACKAGES) $(LDAP_BUILD_PACKAGES) chromium poppler-utils slapd ldap-utils openssl
 
 .PHONY: run setup test lint uv deps run-deps run-packages test-packages ldap-build-packages apt-install
 

@@ -5,10 +5,11 @@ Only in AUTHENTICATION_BACKENDS where LDAP_SERVER_URI is set (config/directory.p
 - A directory user is a user this backend made: it has no usable password here, so it can only log in
   through the directory. A local account (with a password of its own) of the same user name is never taken
   over by the directory: that log-in is refused and the local account keeps its own password.
-- The roles mirror the directory: at each log-in a directory user's role groups become exactly those that
+- Where LDAP_ROLE_GROUPS maps groups to roles, the roles mirror the directory: at each log-in a directory user's role groups become exactly those that
   LDAP_ROLE_GROUPS maps its directory groups to, and access to the admin site (is_staff) goes with the
   administrator role. A role an administrator granted by hand in the admin is taken away at the user's next
   log-in (the audit trail's log-in row says so); the user's other groups and departments are left alone.
+  Without LDAP_ROLE_GROUPS, administrators give directory users their roles by hand, as for local accounts.
 - Name and mail are copied from the directory at each log-in (AUTH_LDAP_USER_ATTR_MAP).
 """
 
@@ -89,9 +90,12 @@ class DirectoryBackend(LDAPBackend):
         user = super().authenticate_ldap_user(ldap_user, password)
         if user is None or not user.is_active:
             return None
-        wanted = mapped_roles(ldap_user.group_dns) if settings.LDAP_ROLE_GROUPS else set()
-        # audit.receivers writes it into the log-in's row of the audit trail.
-        user.login_detail = mirror_roles(user, wanted)
+        # audit.receivers writes login_detail into the log-in's row of the audit trail.
+        if not settings.LDAP_ROLE_GROUPS:
+            # No mapping: the directory says who the user is, and administrators give the roles by hand.
+            user.login_detail = "庁内のディレクトリで認証（役割は管理画面で割り当て）"
+            return user
+        user.login_detail = mirror_roles(user, mapped_roles(ldap_user.group_dns))
         return user
 
     def get_user(self, user_id):

@@ -2,7 +2,8 @@
 
 Each pytest session (so each pytest-xdist worker) starts its own: a free port on the loopback address, a
 configuration (slapd.conf) and an mdb database of its own in a temporary directory, loaded with slapadd
-before the server starts. The server is stopped, and waited for, at the end of the session.
+before the server starts. It offers StartTLS, with a certificate signed by a CA of its own (ca_file). The
+server is stopped, and waited for, at the end of the session.
 """
 
 import base64
@@ -37,6 +38,28 @@ def ssha(password):
     return "{SSHA}" + base64.b64encode(digest + salt).decode()
 
 
+def make_certificates(folder):
+    """A CA of its own and, signed by it, the server's certificate for 127.0.0.1 (openssl), for StartTLS."""
+    folder.mkdir()
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60, cwd=folder)
+
+    openssl(
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Test city CA",
+        "-keyout", "ca.key", "-out", "ca.pem",
+    )  # fmt: skip
+    openssl(
+        "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+        "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", "server.key", "-out", "server.csr",
+    )  # fmt: skip
+    openssl(
+        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-days", "2", "-copy_extensions", "copy", "-out", "server.pem",
+    )  # fmt: skip
+    return folder
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -52,6 +75,9 @@ modulepath {modules}
 moduleload back_mdb
 pidfile {root}/slapd.pid
 argsfile {root}/slapd.args
+TLSCACertificateFile {root}/tls/ca.pem
+TLSCertificateFile {root}/tls/server.pem
+TLSCertificateKeyFile {root}/tls/server.key
 
 database mdb
 suffix "{suffix}"
@@ -112,8 +138,13 @@ class DirectoryServer:
     def group_dn(self, cn):
         return f"cn={cn},ou=groups,{SUFFIX}"
 
+    @property
+    def ca_file(self):
+        return self.root / "tls" / "ca.pem"
+
     def start(self):
         (self.root / "data").mkdir(parents=True)
+        make_certificates(self.root / "tls")
         conf = self.root / "slapd.conf"
         conf.write_text(
             CONFIG.format(

@@ -66,12 +66,16 @@ def directory(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture
-def ldap_on(settings, directory, db):
-    """The application as config/settings.py makes it where the LDAP_* variables name the test directory."""
-    for name, value in directory_config.directory_settings(directory.environment()).items():
+def use_directory(settings, environ):
+    """The application as config/settings.py makes it where these LDAP_* variables are set."""
+    for name, value in directory_config.directory_settings(environ).items():
         setattr(settings, name, value)
     settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, BACKEND]
+
+
+@pytest.fixture
+def ldap_on(settings, directory, db):
+    use_directory(settings, directory.environment())
     return directory
 
 
@@ -368,3 +372,38 @@ def test_ldap_variables_without_the_ldap_extra_name_how_to_install_it(monkeypatc
     environ = directory_server.DirectoryServer("/nonexistent", [], {}).environment()
     with pytest.raises(ImproperlyConfigured, match="uv sync --extra ldap"):
         directory_config.directory_settings(environ)
+
+
+def test_with_start_tls_and_the_citys_ca_the_password_goes_encrypted(client, directory, settings, db):
+    use_directory(
+        settings, directory.environment(LDAP_START_TLS="1", LDAP_CA_CERT_FILE=str(directory.ca_file))
+    )
+    assert log_in(client, "joho-d", "pw-joho-d").status_code == 302
+
+
+def test_with_start_tls_a_server_certificate_of_an_unknown_ca_is_refused(client, directory, settings, db):
+    use_directory(settings, directory.environment(LDAP_START_TLS="1"))  # the system's CAs only
+    assert log_in(client, "joho-d", "pw-joho-d").status_code == 200
+    assert not get_user_model().objects.filter(username="joho-d").exists()
+
+
+def test_without_a_role_mapping_the_roles_are_given_by_hand_and_kept(client, directory, settings, db):
+    use_directory(settings, directory.environment(LDAP_ROLE_GROUPS=""))
+    log_in(client, "honda", "pw-honda")
+    honda = directory_user("honda")
+    assert role_names(honda) == set()
+    told = client.get(reverse("reviews:cycle_list")).content.decode()
+    assert "役割が割り当てられていません" in told and "ディレクトリのグループ" not in told
+    honda.groups.add(Role.COMMITTEE.group())  # an administrator, in the admin
+    client.logout()
+    assert log_in(client, "honda", "pw-honda").status_code == 302
+    assert role_names(honda) == {Role.COMMITTEE}
+    last = AuditEvent.objects.filter(kind=AuditKind.LOGIN, username="honda").order_by("pk").last()
+    assert last.detail == "庁内のディレクトリで認証（役割は管理画面で割り当て）"
+
+
+def test_the_no_role_page_costs_a_fixed_number_of_queries(client, ldap_on, django_assert_num_queries):
+    log_in(client, "shinjin", "pw-shinjin")
+    # The session, the user, its roles, the audit trail's row, the city's settings, the unread notices.
+    with django_assert_num_queries(6):
+        assert client.get(reverse("reviews:cycle_list")).status_code == 403

@@ -56,7 +56,8 @@ def cycle_list(request):
         # Where log-in leads: a user without any role (a directory user whose groups give none) is told why
         # there is nothing here for them, rather than shown the general refusal.
         roles.note_refusal(request, "read reviews")
-        return render(request, "reviews/no_role.html", status=403)
+        context = {"roles_from_directory": bool(settings.LDAP_ROLE_GROUPS)}
+        return render(request, "reviews/no_role.html", context, status=403)
     return _cycle_list(request)
 
 
