@@ -407,3 +407,12 @@ def test_the_no_role_page_costs_a_fixed_number_of_queries(client, ldap_on, djang
     # The session, the user, its roles, the audit trail's row, the city's settings, the unread notices.
     with django_assert_num_queries(6):
         assert client.get(reverse("reviews:cycle_list")).status_code == 403
+
+
+def test_a_local_account_whose_password_login_is_switched_off_moves_to_the_directory(
+    client, ldap_on, local_namesake
+):
+    local_namesake.set_unusable_password()  # the admin's 「パスワードによる認証」: 無効
+    local_namesake.save()
+    assert log_in(client, "local-kakari", "pw-dir").status_code == 302
+    assert role_names(local_namesake) == {Role.STAFF}  # the directory's groups, no longer the hand-given 委員
