@@ -8,16 +8,22 @@ export UV_LINK_MODE := copy
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Looked up when a recipe runs (=, not :=), so that the uv `deps` has just installed is found.
+# Looked up when a recipe runs (=, not :=), so that the uv the `uv` target has just installed is found.
 UV = $(shell command -v uv 2>/dev/null || echo uv)
 MANAGE = $(UV) run --frozen python manage.py
 
 # Debian packages, installed only where missing. The application needs a Japanese font and Pango for its
 # PDF reports (WeasyPrint); the tests also need Chromium for the browser tests and poppler to read PDFs back.
 RUN_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
+# Log-in with the city's directory is optional (the `ldap` extra, README 「庁内のディレクトリでのログイン（任意）」):
+# its python-ldap has no wheels and is compiled, against OpenLDAP's and SASL's headers. The tests log in
+# against a real directory server (slapd, with ldap-utils beside it, and openssl for its StartTLS
+# certificate), so `make test` installs all of it;
+# `make run` needs none of it.
+LDAP_BUILD_PACKAGES := build-essential libldap2-dev libsasl2-dev
+TEST_PACKAGES := $(RUN_PACKAGES) $(LDAP_BUILD_PACKAGES) chromium poppler-utils slapd ldap-utils openssl
 
-.PHONY: run setup test lint deps run-packages test-packages apt-install
+.PHONY: run setup test lint uv deps run-deps run-packages test-packages ldap-build-packages apt-install
 
 # The task worker (db_worker: report files, publication, large imports) runs beside the development server;
 # Ctrl+C stops both.
@@ -27,7 +33,7 @@ run: setup
 	@echo "==> バックグラウンド処理のワーカー（manage.py db_worker）も起動します"
 	@trap 'kill 0' EXIT; $(MANAGE) db_worker --no-startup-delay & $(MANAGE) runserver $(HOST):$(PORT)
 
-setup: run-packages deps
+setup: run-packages run-deps
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_seed
 	$(MANAGE) create_dev_users
@@ -36,20 +42,33 @@ setup: run-packages deps
 SYSTEM_PYTHON := $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)
 # uv goes where every new terminal looks (/usr/local/bin), so that the README's `uv run …` commands work
 # as typed; pip's --user directory (~/.local/bin) is not on a new terminal's PATH on Debian.
-deps:
+uv:
 	@if ! command -v uv >/dev/null 2>&1; then \
 		echo "==> installing uv into /usr/local/bin"; \
 		$(SYSTEM_PYTHON) -m pip --version >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-pip; }; \
 		$(SUDO) $(SYSTEM_PYTHON) -m pip install --quiet --root-user-action=ignore --ignore-installed uv 2>/dev/null \
 			|| $(SUDO) $(SYSTEM_PYTHON) -m pip install --quiet --root-user-action=ignore --ignore-installed --break-system-packages uv; \
 	fi
-	$(UV) sync --frozen --quiet
+
+# What the tests import: the application, the dev group and the `ldap` extra.
+deps: uv ldap-build-packages
+	$(UV) sync --frozen --quiet --extra ldap
+
+# What `make run` needs: --inexact leaves the `ldap` extra in place where `make test` installed it.
+run-deps: uv
+	$(UV) sync --frozen --quiet --inexact
 
 run-packages:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(RUN_PACKAGES)"
 
+# slapd is only run by the tests, as a process of their own: told not to make a directory of its own
+# (and so not to start a system server on port 389) when it is installed.
 test-packages:
+	@echo "slapd slapd/no_configuration boolean true" | $(SUDO) debconf-set-selections
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(TEST_PACKAGES)"
+
+ldap-build-packages:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(LDAP_BUILD_PACKAGES)"
 
 apt-install:
 	@missing=""; for p in $(PACKAGES); do \
@@ -57,7 +76,7 @@ apt-install:
 	done; \
 	if [ -n "$$missing" ]; then \
 		echo "==> installing$$missing"; \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 lint: deps

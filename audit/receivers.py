@@ -16,7 +16,8 @@ ADMIN_FLAGS = {ADDITION: "追加", CHANGE: "変更", DELETION: "削除"}
 
 
 def on_logged_in(sender, request, user, **kwargs):
-    record(AuditKind.LOGIN, request=request, user=user)
+    # A backend may say how it checked the user (the directory's says so, with the roles it gave).
+    record(AuditKind.LOGIN, request=request, user=user, detail=getattr(user, "login_detail", ""))
 
 
 def on_logged_out(sender, request, user, **kwargs):

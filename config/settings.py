@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from config import directory
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -231,6 +233,14 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "accounts.backends.CityModelBackend",
 ]
+# Log-in with the city's directory (Active Directory or OpenLDAP), only where LDAP_SERVER_URI is set
+# (config/directory.py, reviews/directory.py): after the local accounts, so that they never wait on the
+# directory, and after axes, which counts and locks out directory log-ins as it does local ones. Without it,
+# neither django-auth-ldap nor python-ldap is imported.
+LDAP_ROLE_GROUPS = {}
+if directory.is_enabled(os.environ):
+    globals().update(directory.directory_settings(os.environ))
+    AUTHENTICATION_BACKENDS.append("reviews.directory.DirectoryBackend")
 # The accounts that create_dev_users makes, with their published passwords, log in only where DEBUG is on.
 # Deliberately not an environment variable: production cannot switch it on.
 DEVELOPMENT_ACCOUNTS_CAN_LOG_IN = DEBUG

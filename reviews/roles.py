@@ -119,8 +119,8 @@ def entries_visible_to(user, queryset):
     return queryset.none()
 
 
-def deny(request, what):
-    """Refuse, and leave a line in the log and in the audit trail saying who tried what."""
+def note_refusal(request, what):
+    """Leave a line in the log and in the audit trail saying who tried what, and was refused."""
     logger.warning(
         "refused: user=%s path=%s method=%s what=%s",
         request.user.get_username() or "(anonymous)",
@@ -129,6 +129,11 @@ def deny(request, what):
         what,
     )
     record(AuditKind.PERMISSION_DENIED, request=request, detail=f"{what}（{request.method} {request.path}）")
+
+
+def deny(request, what):
+    """Refuse, with the log's and the audit trail's line."""
+    note_refusal(request, what)
     raise PermissionDenied(what)
 
 

@@ -52,7 +52,12 @@ def _cycle_list(request, form=None, status=200):
 
 @login_required
 def cycle_list(request):
-    roles.require(request, roles.can_read(request.user), "read reviews")
+    if not roles.can_read(request.user):
+        # Where log-in leads: a user without any role (a directory user whose groups give none) is told why
+        # there is nothing here for them, rather than shown the general refusal.
+        roles.note_refusal(request, "read reviews")
+        context = {"roles_from_directory": bool(settings.LDAP_ROLE_GROUPS)}
+        return render(request, "reviews/no_role.html", context, status=403)
     return _cycle_list(request)
 
 
