@@ -1,12 +1,22 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, JSON, XLSX
 from import_export.forms import ImportForm
 
+from plan.eras import fiscal_year_label
 from reviews import roles
 from reviews.models import PastResult
-from reviews.past_results import PastResultResource, csv_safe, published_entries, xlsx_file
+from reviews.past_results import (
+    PastResultResource,
+    csv_safe,
+    published_entries,
+    refusal_messages,
+    xlsx_file,
+)
 from workbooks import WorkbookError, check_xlsx_file
 
 
@@ -65,6 +75,25 @@ class PastResultAdmin(ImportExportModelAdmin):
         if isinstance(file_format, CSV):
             data = csv_safe(data)
         return file_format.export_data(data).encode(kwargs.get("encoding") or self.to_encoding)
+
+    def process_result(self, result, request):
+        # Confirming can still be refused (someone made one of the years meanwhile): say why, and nothing is
+        # written; import-export would report a refused import as finished.
+        if result.has_errors() or result.has_validation_errors():
+            for message in refusal_messages(result):
+                messages.error(request, message)
+            return HttpResponseRedirect(reverse("admin:reviews_pastresult_import"))
+        response = super().process_result(result, request)
+        created = getattr(result, "past_created", [])
+        if created:
+            messages.success(
+                request,
+                _(
+                    "%(years)sを公開済みの調査として作成しました。公開するファイル（PDF など）はワーカーが作成します。"
+                )
+                % {"years": "、".join(fiscal_year_label(c.fiscal_year) for c in created)},
+            )
+        return response
 
     def get_queryset(self, request):
         return published_entries()

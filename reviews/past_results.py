@@ -180,7 +180,7 @@ class PastResultResource(resources.ModelResource):
         if self.refused is not None or kwargs.get("dry_run") or result.has_validation_errors():
             return
         user = kwargs.get("user")
-        past_years.publish_past_years(self.results, user, kwargs.get("file_name") or "")
+        result.past_created = past_years.publish_past_years(self.results, user, kwargs.get("file_name") or "")
 
 
 # What the open data's CSV puts before a text a spreadsheet would run as a formula (initiatives.open_data);
@@ -221,6 +221,13 @@ def published_entries():
         .select_related("cycle__plan", "initiative__plan")
         .order_by("cycle__plan__ordinal", "cycle__fiscal_year", "initiative__number")
     )
+
+
+def refusal_messages(result):
+    """Every reason an import was refused, each naming its row and column where it has one."""
+    messages = [line for error in result.base_errors for line in str(error.error).split("\n") if line]
+    messages += [m for row in result.invalid_rows for m in row.error.messages]
+    return messages
 
 
 def preview_summary(results):

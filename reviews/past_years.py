@@ -222,7 +222,7 @@ class _Reader:
     def __init__(self, plan, cols, headers, today):
         self.plan, self.cols, self.headers = plan, cols, headers
         self.errors, self.by_year, self.seen = [], {}, {}
-        self.last_year = current_fiscal_year(today)
+        self.current_year = current_fiscal_year(today)
         self.initiatives = {i.number: i for i in Initiative.objects.for_plan(plan)}
         self.indicators = {}
         for indicator in Indicator.objects.filter(initiative__plan=plan).prefetch_related("targets"):
@@ -292,12 +292,12 @@ class _Reader:
                 period=self.plan.period_label,
             )
             return None
-        if year > self.last_year:
+        if year >= self.current_year:
             self.error(
                 row_no,
                 YEAR,
                 _(
-                    "%(where)s: %(year)sはまだ始まっていないか終わっていないため、過去の年度として取り込めません。"
+                    "%(where)s: %(year)sはまだ終わっていないため、過去の年度として取り込めません。この年度はこのシステムの調査で記録してください。"
                 ),
                 year=fiscal_year_label(year),
             )
@@ -493,7 +493,8 @@ def _enqueue_files(publication_ids):
 
 
 def _publish_year(plan, year, user, file_name):
-    note = _("過去の年度の結果の取込（%(file)s）") % {"file": file_name}
+    # In the city's words whatever the screen's language, as the audit trail is: a record of what was done.
+    note = f"過去の年度の結果の取込（{file_name}）"
     try:
         with transaction.atomic():
             cycle = ReviewCycle.objects.create(

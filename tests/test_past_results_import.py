@@ -2,11 +2,15 @@
 the public pages, the open data and the dashboard showing them as any published year."""
 
 import csv
+import datetime
 import io
 import json
+import shutil
+import subprocess
 from decimal import Decimal
 
 import pytest
+from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
@@ -244,6 +248,9 @@ def test_the_public_pages_open_data_and_dashboard_show_the_imported_years(
     trend = context["trend"] if "trend" in context else context["data"]["trend"]
     assert [t["cycle"].fiscal_year for t in trend] == YEARS
     assert all(t["count"] == 26 for t in trend)
+    # The entry's own page, with its history: imported, from which file, by whom.
+    entry_page = admin_client.get(reverse("reviews:entry", args=[latest.pk, NUMBER])).content.decode()
+    assert "過去の年度の結果の取込（過去の結果.xlsx）" in entry_page and "確認済" in entry_page
 
 
 def test_a_csv_with_a_bom_imports_as_the_xlsx_does(
@@ -496,3 +503,60 @@ def test_the_list_of_past_results_takes_a_fixed_number_of_queries(
         response = admin_client.get("/admin/reviews/pastresult/")
     assert response.status_code == 200
     assert response.context["cl"].result_count == 52
+
+
+def test_a_year_not_yet_ended_is_not_a_past_year(plan5):
+    rows = [[r[h] for h in HEADERS] for r in rows_for(plan5, [2024])]
+    with pytest.raises(
+        past_years.PastResultsRefused, match="2行目 B列（年度）: 令和6年度 \\(2024\\)はまだ終わっていないため"
+    ):
+        past_years.read_past_results(HEADERS, rows, today=datetime.date(2024, 11, 1))
+    assert past_years.read_past_results(HEADERS, rows, today=datetime.date(2025, 4, 1)).new_years
+
+
+def test_a_year_started_in_the_application_between_preview_and_confirm_is_refused_at_confirm(
+    admin_client, admin_user, plan5, fast_pdf, django_capture_on_commit_callbacks
+):
+    preview = upload(admin_client, xlsx_bytes(rows_for(plan5, [2022, 2023])), "過去.xlsx")
+    assert preview.context.get("confirm_form") is not None
+    surveyed = start_cycle(plan5, 2023, admin_user)
+    response = confirm(admin_client, preview, django_capture_on_commit_callbacks)
+    assert response.status_code == 302 and response["Location"].endswith(IMPORT_URL)
+    told = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("このシステムの調査としてすでにあります" in m for m in told), told
+    assert list(ReviewCycle.objects.filter(plan=plan5)) == [surveyed]
+    assert not Publication.objects.exists()
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed")
+def test_an_export_saved_again_by_libreoffice_imports_back_unchanged(
+    admin_client, plan5, indicator, fast_pdf, django_capture_on_commit_callbacks, tmp_path
+):
+    """A real spreadsheet program's save of the export, as a clerk's edit in Excel would be."""
+    import_file(admin_client, django_capture_on_commit_callbacks, xlsx_bytes(rows_for(plan5, [2022, 2023])))
+    counts = _counts()
+    exported = admin_client.post(
+        "/admin/reviews/pastresult/export/", {"format": "0", "resource": "0", **_all_fields()}
+    ).content
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "export.xlsx").write_bytes(exported)
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(tmp_path / "out"),
+            str(tmp_path / "in" / "export.xlsx"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    saved = (tmp_path / "out" / "export.xlsx").read_bytes()
+    preview = import_file(admin_client, django_capture_on_commit_callbacks, saved, "libreoffice.xlsx")
+    page = preview.content.decode()
+    assert page.count('class="skip"') == 2 * 26 and 'class="new"' not in page
+    assert _counts() == counts
