@@ -83,17 +83,23 @@ class PastResultAdmin(ImportExportModelAdmin):
             for message in refusal_messages(result):
                 messages.error(request, message)
             return HttpResponseRedirect(reverse("admin:reviews_pastresult_import"))
-        response = super().process_result(result, request)
+        return super().process_result(result, request)
+
+    def add_success_message(self, result, request):
+        # In place of import-export's count of rows: what became of the years.
         created = getattr(result, "past_created", [])
-        if created:
-            messages.success(
-                request,
-                _(
-                    "%(years)sを公開済みの調査として作成しました。公開するファイル（PDF など）はワーカーが作成します。"
-                )
-                % {"years": "、".join(fiscal_year_label(c.fiscal_year) for c in created)},
+        if not created:
+            messages.info(
+                request, _("変更はありませんでした。ファイルの年度はすべて取り込み済みで、同じ内容です。")
             )
-        return response
+            return
+        messages.success(
+            request,
+            _(
+                "%(years)sを公開済みの調査として作成しました。公開するファイル（PDF など）はワーカーが作成します。"
+            )
+            % {"years": "、".join(fiscal_year_label(c.fiscal_year) for c in created)},
+        )
 
     def get_queryset(self, request):
         return published_entries()

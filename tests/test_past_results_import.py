@@ -177,6 +177,11 @@ def test_four_past_years_in_one_xlsx_become_published_years(
 
     response = confirm(admin_client, preview, django_capture_on_commit_callbacks)
     assert response.status_code == 302
+    told = [str(m) for m in get_messages(response.wsgi_request)]
+    assert told == [
+        "令和4年度 (2022)、令和5年度 (2023)、令和6年度 (2024)、令和7年度 (2025)を公開済みの調査として作成しました。"
+        "公開するファイル（PDF など）はワーカーが作成します。"
+    ]
 
     cycles = list(ReviewCycle.objects.filter(plan=plan5).order_by("fiscal_year"))
     assert [c.fiscal_year for c in cycles] == YEARS
