@@ -15,7 +15,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from initiatives.models import Indicator
-from plan.eras import fiscal_year_label
 from reviews import past_years
 from reviews.models import CycleState, PastResult, ReviewCycle
 from reviews.survey_workbooks import COLUMNS as WORKBOOK_COLUMNS
@@ -40,7 +39,8 @@ class RowField(fields.Field):
         if row is None:
             if instance.initiative_id is None:  # a blank line of the file
                 return None
-            row = instance.file_row = past_years.entry_row(instance)
+            indicators = getattr(instance, "file_indicators", None)
+            row = instance.file_row = past_years.entry_row(instance, indicators)
         return row.get(self.attribute)
 
     def export(self, instance, **kwargs):
@@ -127,12 +127,17 @@ class PastResultResource(resources.ModelResource):
             return PastResult(), True
         year = self.year_of[self.file_row]
         if year.imported is not None:
-            stored = published_entries().filter(cycle=year.imported, initiative=past.initiative).first()
+            stored = self.results.stored.get((year.imported.pk, past.initiative.pk))
             if stored is not None:
+                # As stored, compared with the file's row; what it names comes from the reading, not the database.
+                stored.cycle, stored.initiative = year.imported, past.initiative
+                stored.file_indicators = self.results.indicators.get(past.initiative.pk, [])
                 return stored, False
         # Unsaved: the cycle is made when the import is confirmed (past_years.publish_past_years).
         cycle = ReviewCycle(plan=self.results.plan, fiscal_year=year.fiscal_year)
-        return PastResult(cycle=cycle, initiative=past.initiative), True
+        instance = PastResult(cycle=cycle, initiative=past.initiative)
+        instance.file_indicators = self.results.indicators.get(past.initiative.pk, [])
+        return instance, True
 
     def import_instance(self, instance, row, **kwargs):
         if self.refused is not None:
@@ -146,10 +151,7 @@ class PastResultResource(resources.ModelResource):
             return
         for name, value in past.values.items():
             setattr(instance, name, value)
-        instance.file_row = {
-            **past_years.entry_row(instance),
-            past_years.YEAR: fiscal_year_label(instance.cycle.fiscal_year),
-        }
+        instance.file_row = past_years.entry_row(instance, instance.file_indicators)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if import_validation_errors:
@@ -162,7 +164,8 @@ class PastResultResource(resources.ModelResource):
         # The cycle of a new year does not exist until the import is confirmed, nor can its uniqueness be asked.
         if import_validation_errors:
             raise ValidationError(import_validation_errors)
-        instance.full_clean(exclude=["cycle"], validate_unique=False)
+        # The initiative was read with the file (past_years), so its key needs no query to check.
+        instance.full_clean(exclude=["cycle", "initiative"], validate_unique=False)
 
     def save_instance(self, instance, is_create, row, **kwargs):
         pass  # past_years.publish_past_years writes every year at once in after_import

@@ -111,6 +111,8 @@ class PastResults:
     plan: Plan
     years: list  # PastYear, oldest first
     rows: dict  # row number -> PastRow
+    indicators: dict = field(default_factory=dict)  # initiative id -> its indicators, in order
+    stored: dict = field(default_factory=dict)  # (cycle id, initiative id) -> entry of a year imported before
 
     @property
     def new_years(self):
@@ -167,7 +169,13 @@ def read_past_results(headers, rows, today=None):
     errors += reader.errors
     if errors:
         raise PastResultsRefused(errors)
-    return PastResults(plan=plan, years=years, rows={r.row: r for y in years for r in y.rows})
+    return PastResults(
+        plan=plan,
+        years=years,
+        rows={r.row: r for y in years for r in y.rows},
+        indicators=reader.indicators,
+        stored=reader.stored,
+    )
 
 
 def _plan_of(rows, col):
@@ -221,9 +229,11 @@ class _Reader:
 
     def __init__(self, plan, cols, headers, today):
         self.plan, self.cols, self.headers = plan, cols, headers
-        self.errors, self.by_year, self.seen = [], {}, {}
+        self.errors, self.by_year, self.seen, self.stored = [], {}, {}, {}
         self.current_year = current_fiscal_year(today)
         self.initiatives = {i.number: i for i in Initiative.objects.for_plan(plan)}
+        for initiative in self.initiatives.values():
+            initiative.plan = plan  # the same object: its scales and stages are read once
         self.indicators = {}
         for indicator in Indicator.objects.filter(initiative__plan=plan).prefetch_related("targets"):
             self.indicators.setdefault(indicator.initiative_id, []).append(indicator)
@@ -437,6 +447,7 @@ class _Reader:
 
     def _check_unchanged(self, cycle, rows):
         entries = {e.initiative_id: e for e in StatusEntry.objects.filter(cycle=cycle)}
+        self.stored.update({(cycle.pk, initiative_id): e for initiative_id, e in entries.items()})
         for row in rows:
             entry = entries.get(row.initiative.pk)
             changes = changes_between(entry, StatusEntry(**row.values)) if entry else [None]
@@ -555,9 +566,10 @@ def _publish_year(plan, year, user, file_name):
     return published
 
 
-def entry_row(entry):
-    """An entry as the file's row holds it ({column name: value}), for writing a file the import reads back."""
-    indicators = entry.initiative.indicators.all()
+def entry_row(entry, indicators=None):
+    """An entry as the file's row holds it ({column name: value}), for writing a file the import reads back.
+    indicators: the initiative's, in order (else read from it)."""
+    indicators = entry.initiative.indicators.all() if indicators is None else indicators
     actuals = entry.kpi_actuals or {}
     return {
         PLAN: entry.cycle.plan.ordinal,

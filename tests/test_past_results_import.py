@@ -11,7 +11,9 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
@@ -565,3 +567,20 @@ def test_an_export_saved_again_by_libreoffice_imports_back_unchanged(
     page = preview.content.decode()
     assert page.count('class="skip"') == 2 * 26 and 'class="new"' not in page
     assert _counts() == counts
+
+
+def test_the_preview_takes_queries_by_years_not_by_rows(admin_client, plan5, indicator):
+    """However many rows, the preview reads the plan, its initiatives, indicators, roadmap and the stored
+    surveys once: a file of four years costs no more than one of one year. (import-export's savepoint around
+    each row is not a query of ours.)"""
+
+    def reads(name, years):
+        data = xlsx_bytes(rows_for(plan5, years))
+        with CaptureQueriesContext(connection) as queries:
+            assert upload(admin_client, data, name).status_code == 200
+        return [
+            q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+        ]
+
+    one_year, four_years = reads("1.xlsx", [2022]), reads("4.xlsx", YEARS)
+    assert len(four_years) == len(one_year), four_years
