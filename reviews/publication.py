@@ -89,8 +89,8 @@ def _store(file_model, publication, fmt, content):
 
 def store_missing_files(publication):
     """The formats of the publication's report not yet stored, made and stored (a publication frozen without its
-    files: reviews.past_years). A PDF that cannot be made within its bounds is left out, as its page says; the
-    formats stored are returned."""
+    files: reviews.past_years). A PDF that cannot be made within its bounds is left out and logged (the other
+    formats are stored all the same); the formats stored are returned."""
     stored = set(publication.files.values_list("format", flat=True))
     made = []
     for fmt in report_files.FORMATS:
