@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "django_tables2",
+    "import_export",
     "simple_history",
     "audit",
     # django-axes under a Japanese name in the admin ("ログインの試行と締め出し").

@@ -124,6 +124,9 @@ class ReviewCycle(models.Model):
     committee_planned_date = models.DateField(_("情報システム委員会 開催予定日"), null=True, blank=True)
     headquarters_planned_date = models.DateField(_("本部会議 開催予定日"), null=True, blank=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    # A year whose survey the city did before it had this application, taken in as published from its files
+    # (reviews.past_years): such a cycle never went through the steps, and only it may be imported again.
+    imported = models.BooleanField(_("過去の年度の結果として取込"), default=False)
 
     objects = ReviewCycleQuerySet.as_manager()
 
@@ -337,6 +340,16 @@ class StatusEntry(models.Model):
 
     def missing_fields(self):
         return [self._meta.get_field(f).verbose_name for f in self.REQUIRED_FOR_DONE if not getattr(self, f)]
+
+
+class PastResult(StatusEntry):
+    """The admin's import and export of past years' results (reviews.past_results): one row per initiative and
+    fiscal year of a published year."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("過去の年度の結果")
+        verbose_name_plural = _("過去の年度の結果")
 
 
 class EntryEvent(models.Model):

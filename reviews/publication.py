@@ -5,12 +5,15 @@ The city website lives outside the closed network, so publication is a set of se
 """
 
 import hashlib
+import logging
 
 from initiatives.open_data import plan_to_dict
 from initiatives.open_data_schema import schema_url
 from reviews import report_files
 from reviews.models import Publication, PublishedFile
 from reviews.reports import cycle_report
+
+logger = logging.getLogger(__name__)
 
 
 def cycle_open_data(cycle, report):
@@ -82,6 +85,25 @@ def _store(file_model, publication, fmt, content):
     file_model.objects.create(
         publication=publication, format=fmt, content=content, sha256=hashlib.sha256(content).hexdigest()
     )
+
+
+def store_missing_files(publication):
+    """The formats of the publication's report not yet stored, made and stored (a publication frozen without its
+    files: reviews.past_years). A PDF that cannot be made within its bounds is left out and logged (the other
+    formats are stored all the same); the formats stored are returned."""
+    stored = set(publication.files.values_list("format", flat=True))
+    made = []
+    for fmt in report_files.FORMATS:
+        if fmt in stored:
+            continue
+        try:
+            content = report_files.report_file(publication.report, fmt, publication.open_data)
+        except report_files.PdfTooLarge:
+            logger.warning("publication %s: the PDF could not be made within its bounds", publication.pk)
+            continue
+        _store(PublishedFile, publication, fmt, content)
+        made.append(fmt)
+    return made
 
 
 def store_files(publication, file_model):

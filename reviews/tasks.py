@@ -14,7 +14,7 @@ from plan.eras import fiscal_year_label
 from reviews import publication, report_files
 from reviews.cycles import take_step
 from reviews.evaluations import unrecorded_numbers
-from reviews.models import ReviewCycle, TransitionError
+from reviews.models import Publication, ReviewCycle, TransitionError
 from reviews.reports import cycle_report
 
 # The report's files that are made in the background, with the words for them.
@@ -116,3 +116,10 @@ def _publish(job_id, cycle_id, user_id):
         "url": reverse("published:report", args=[cycle.plan.ordinal, cycle.fiscal_year]),
     }
     jobs.done(job_id, message, links=[published, worklist], text_args=args)
+
+
+@task()
+def store_published_files(publication_ids):
+    """The files of publications frozen without them (past years' results, reviews.past_years), made once."""
+    for published in Publication.objects.filter(pk__in=publication_ids).order_by("pk"):
+        publication.store_missing_files(published)
