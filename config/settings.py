@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tables2",
     "simple_history",
+    "import_export",
     "audit",
     # django-axes under a Japanese name in the admin ("ログインの試行と締め出し").
     "accounts.apps.LoginAttemptsConfig",
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "notifications",
     "plan",
     "initiatives",
+    "onboarding",
     "reviews",
     "caching",
     "background",
