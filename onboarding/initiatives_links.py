@@ -76,7 +76,7 @@ class InitiativeDepartmentResource(CityResource):
         instance_loader_class = ExistingInitiativeLoader
 
     def get_required_columns(self):
-        return [str(c) for c in self.key_columns] + [self.fields["department"].column_name]
+        return [str(c) for c in self.key_columns] + [str(self.fields["department"].column_name)]
 
     def init_instance(self, row=None):
         columns = [str(c) for c in self.key_columns]

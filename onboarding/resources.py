@@ -125,8 +125,8 @@ class CityResource(resources.ModelResource):
 
     def get_required_columns(self):
         if self.required_columns is not None:
-            return list(self.required_columns)
-        return [self.fields[name].column_name for name in self.get_import_id_fields()]
+            return [str(c) for c in self.required_columns]
+        return [str(self.fields[name].column_name) for name in self.get_import_id_fields()]
 
     def before_import(self, dataset, **kwargs):
         self.sheet_rows = getattr(dataset, "sheet_rows", None)
@@ -172,6 +172,8 @@ class CityResource(resources.ModelResource):
         found = []
         for error in result.base_errors:
             found.append({"row": None, "column": "", "message": self.message_of(error.error)})
+        if found:
+            return found  # the file as a whole is refused: its rows' errors would only follow from that
         for number, errors in result.row_errors():
             for error in errors:
                 found.append(

@@ -101,9 +101,11 @@ class UserResource(CityResource):
     def get_queryset(self):
         return User.objects.prefetch_related("groups", "departments").order_by("username")
 
-    def before_save_instance(self, instance, row, **kwargs):
-        if instance.pk is None:
+    def after_init_instance(self, instance, new, row, **kwargs):
+        if new:
             instance.set_unusable_password()  # no password ever travels in a file
+
+    def before_save_instance(self, instance, row, **kwargs):
         instance.last_name = ""
 
     def after_save_instance(self, instance, row, **kwargs):
