@@ -83,6 +83,23 @@ def decode_csv(data):
     )
 
 
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def quote_formula(value):
+    """CSV text that Excel would take as a formula gets a leading apostrophe, as the open data's CSV does."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def unquote_formula(value):
+    """The apostrophe quote_formula added comes off again on import, so the text round-trips."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_START):
+        return value[1:]
+    return value
+
+
 class CityXLSX(base_formats.XLSX):
     """xlsx: the first sheet, checked for hostile content first; written with formula-looking text kept text."""
 
@@ -131,7 +148,8 @@ class CityCSV(base_formats.CSV):
     def create_dataset(self, in_stream, **kwargs):
         text = decode_csv(bytes(in_stream))
         try:
-            return dataset_from_rows(csv.reader(io.StringIO(text, newline="")))
+            rows = ([unquote_formula(v) for v in row] for row in csv.reader(io.StringIO(text, newline="")))
+            return dataset_from_rows(rows)
         except csv.Error:
             raise UnreadableFile(_("CSV の形式が正しくありません（引用符の閉じ忘れなど）。")) from None
 
@@ -140,7 +158,7 @@ class CityCSV(base_formats.CSV):
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(dataset.headers or [])
         for row in dataset:
-            writer.writerow(["" if v is None else v for v in row])
+            writer.writerow([quote_formula("" if v is None else v) for v in row])
         # The BOM is what makes Japanese Excel open UTF-8 as UTF-8.
         return "\ufeff" + buffer.getvalue()
 

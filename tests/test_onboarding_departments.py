@@ -85,3 +85,20 @@ def test_formula_looking_text_stays_text_in_the_xlsx_export(admin_client_, clerk
 def test_the_csv_export_has_a_bom_for_japanese_excel(admin_client_, clerks):
     Department.objects.create(name="総務課")
     assert export(admin_client_, MODEL, "csv").startswith("\ufeff課名".encode())
+
+
+def test_formula_looking_text_is_quoted_in_the_csv_export_and_read_back_as_it_was(admin_client_, clerks):
+    Department.objects.create(name="=SUM(A1)課")
+    data = export(admin_client_, MODEL, "csv")
+    assert "'=SUM(A1)課".encode() in data
+    preview, _done = import_file(admin_client_, MODEL, data, "export.csv")
+    assert row_words(preview) == ["変更なし"]
+
+
+def test_each_imported_record_is_in_the_admin_history_with_the_file_name(admin_client_, clerks):
+    from django.contrib.admin.models import LogEntry
+
+    import_file(admin_client_, MODEL, xlsx_bytes([HEADER, ["総務課", "tanaka"]]), "課.xlsx")
+    entry = LogEntry.objects.get(object_repr="総務課")
+    assert entry.user.username == "admin" and entry.get_change_message() == "一括取込で追加（課.xlsx）"
+    assert AuditEvent.objects.filter(object_repr="総務課", detail="一括取込で追加（課.xlsx）").exists()
