@@ -15,7 +15,7 @@ from import_export.fields import Field
 from import_export.instance_loaders import BaseInstanceLoader
 
 from initiatives.models import Department, Initiative
-from onboarding.resources import CityResource, plain_text
+from onboarding.resources import CityResource, ClerkWorded, plain_text
 from workbooks import positive_number
 
 
@@ -32,7 +32,7 @@ def find_initiative(ordinal_text, number_text, what):
     return found
 
 
-class DepartmentByName(widgets.ForeignKeyWidget):
+class DepartmentByName(ClerkWorded, widgets.ForeignKeyWidget):
     def __init__(self):
         super().__init__(Department, field="name")
 

@@ -40,7 +40,11 @@ class RefusedFile(Exception):
     """The file as a whole cannot be imported (a required column is missing); the message says what to do."""
 
 
-class TextWidget(widgets.CharWidget):
+class ClerkWorded:
+    """A widget whose ValueError messages are already written for the clerk (the library's are not)."""
+
+
+class TextWidget(ClerkWorded, widgets.CharWidget):
     def clean(self, value, row=None, **kwargs):
         return plain_text(value)
 
@@ -48,7 +52,7 @@ class TextWidget(widgets.CharWidget):
         return "" if value is None else str(value)
 
 
-class YesNoWidget(widgets.Widget):
+class YesNoWidget(ClerkWorded, widgets.Widget):
     """はい / いいえ (also 1/0, ○/×, TRUE/FALSE, as Excel and clerks write them); empty is はい."""
 
     YES = {"はい", "1", "○", "〇", "true", "yes", "有効"}
@@ -70,7 +74,7 @@ class YesNoWidget(widgets.Widget):
         return _("はい") if value else _("いいえ")
 
 
-class NamesWidget(widgets.ManyToManyWidget):
+class NamesWidget(ClerkWorded, widgets.ManyToManyWidget):
     """Several records named in one cell (separated by 、, commas or line breaks); an unknown name is an error."""
 
     def __init__(self, model, field, what, **kwargs):
@@ -137,6 +141,23 @@ class CityResource(resources.ModelResource):
                 % {"columns": "」「".join(missing)}
             )
         super().before_import(dataset, **kwargs)
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        """The library's widgets say "Value could not be parsed…" or raise InvalidOperation: say it plainly."""
+        try:
+            super().import_field(field, instance, row, is_m2m, **kwargs)
+        except ValueError as exc:
+            if isinstance(field.widget, ClerkWorded):
+                raise
+            raise ValueError(self.unreadable(row.get(field.column_name))) from exc
+        except (ArithmeticError, TypeError) as exc:  # decimal.InvalidOperation is an ArithmeticError
+            raise ValueError(self.unreadable(row.get(field.column_name))) from exc
+
+    @staticmethod
+    def unreadable(value):
+        return _(
+            "「%(value)s」を読み取れません。数値や日付は書き出したファイルと同じ形で書いてください。"
+        ) % {"value": plain_text(value)}
 
     def import_instance(self, instance, row, **kwargs):
         """Every column's error at once: the library leaves the many-to-many columns until after saving."""

@@ -146,3 +146,35 @@ def test_a_confirmed_import_whose_data_changed_since_the_preview_writes_nothing(
     assert "2行目「所属する利用者（ユーザー名）」" in html and "何も取り込んでいません" in html
     assert not Department.objects.exists()
     assert Permission  # imported for the role check above
+
+
+def test_a_number_the_library_cannot_read_is_named_in_japanese_not_as_its_exception(db, plan5):
+    """A resource of another import (the past years' results) with a decimal column, on the shared base."""
+    import tablib
+    from import_export.fields import Field
+    from import_export.widgets import DecimalWidget
+
+    from initiatives.models import Indicator, Initiative
+    from onboarding.resources import CityResource
+
+    class BaselineResource(CityResource):
+        name = Field(attribute="name", column_name="指標名")
+        baseline = Field(attribute="baseline", column_name="基準値", widget=DecimalWidget())
+
+        class Meta:
+            model = Indicator
+            fields = ["name", "baseline"]
+            import_id_fields = ["name"]
+
+    Indicator.objects.create(initiative=Initiative.objects.filter(plan=plan5).first(), name="利用件数")
+    dataset = tablib.Dataset(["利用件数", "たくさん"], headers=["指標名", "基準値"])
+    resource = BaselineResource()
+    result = resource.import_data(dataset, dry_run=True)
+    assert resource.city_errors == [
+        {
+            "row": 2,
+            "column": "基準値",
+            "message": "「たくさん」を読み取れません。数値や日付は書き出したファイルと同じ形で書いてください。",
+        }
+    ]
+    assert result.has_validation_errors()
