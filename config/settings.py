@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "notifications",
     "plan",
     "initiatives",
+    "onboarding",
     "reviews",
     "caching",
     "background",

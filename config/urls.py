@@ -4,6 +4,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from onboarding.views import bulk_import_view
 from plan.models import CitySettings
 from reviews.views import open_data
 
@@ -19,6 +20,7 @@ admin.site.site_title = _("情報化推進計画 進捗管理")
 admin.site.index_title = _("管理")
 
 urlpatterns = [
+    path("admin/bulk-import/", admin.site.admin_view(bulk_import_view), name="onboarding_bulk_import"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("reviews/", include("reviews.urls")),

@@ -8,7 +8,6 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from initiatives import admin_import
 from initiatives.models import (
-    Department,
     Evaluation,
     ImportProfile,
     Indicator,
@@ -236,14 +235,6 @@ class IndicatorAdmin(SimpleHistoryAdmin):
     fields = ["initiative", "position", "name", "unit", "lower_is_better", "baseline", "baseline_year"]
     autocomplete_fields = ["initiative"]
     inlines = [IndicatorTargetInline]
-
-
-@admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["name"]
-    search_fields = ["name"]
-    fields = ["name", "members"]
-    filter_horizontal = ["members"]
 
 
 @admin.register(ImportProfile)

@@ -15,7 +15,7 @@ from django.conf import settings
 
 LIFETIME = 24 * 60 * 60
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
-KINDS = {"plan", "survey"}
+KINDS = {"plan", "survey", "bulk"}  # bulk: the onboarding imports (onboarding/admin.py)
 
 
 def _path(token, user, kind):

@@ -33,7 +33,16 @@ def ensure_role_groups(**kwargs):
         if role == Role.ADMIN:
             group.permissions.set(
                 Permission.objects.filter(
-                    Q(content_type__app_label__in=["auth", "axes", "plan", "initiatives", "reviews"])
+                    Q(
+                        content_type__app_label__in=[
+                            "auth",
+                            "axes",
+                            "plan",
+                            "initiatives",
+                            "onboarding",
+                            "reviews",
+                        ]
+                    )
                     | Q(content_type__app_label="audit", codename="view_auditevent")
                     # Who was told what (read only), and anyone's choice of e-mail.
                     | Q(

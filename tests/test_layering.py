@@ -23,6 +23,7 @@ LAYERS = {
     "initiatives": 3,
     "reviews": 4,
     "benchmarks": 5,
+    "onboarding": 5,  # the bulk imports: users (reviews roles), departments, initiatives
 }
 
 
