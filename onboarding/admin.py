@@ -306,3 +306,7 @@ class CarryOverAdmin(CityImportExportMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Registered here, where Django's admin autodiscovery looks; its own module keeps it apart.
+from onboarding import past_results_admin  # noqa: E402, F401

@@ -14,6 +14,7 @@ BULK_IMPORTS = [
     ("initiatives", "department"),
     ("onboarding", "initiativedepartment"),
     ("onboarding", "carryover"),
+    ("reviews", "pastresult"),
 ]
 
 
@@ -45,11 +46,10 @@ def bulk_import_view(request):
         if model_admin is None or not model_admin.has_import_permission(request):
             continue
         resource = model_admin.get_import_resource_classes(request)[0]()
-        context = model_admin.city_import_context(request, {})
         imports.append(
             {
                 "title": model_admin.model._meta.verbose_name,
-                "help": context["import_help"],
+                "help": getattr(model_admin, "import_help", ""),
                 "columns": [f.column_name for f in resource.get_user_visible_fields()],
                 "import_url": reverse(f"admin:{app_label}_{model_name}_import"),
                 "export_url": reverse(f"admin:{app_label}_{model_name}_export"),

@@ -6,7 +6,6 @@ calls reviews.past_years.publish_past_years once, after every row passed, inside
 Nothing is saved row by row.
 """
 
-import tablib
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
@@ -109,7 +108,10 @@ class PastResultResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         try:
-            self.results = past_years.read_past_results(dataset.headers, list(dataset))
+            self.sheet_rows = getattr(dataset, "sheet_rows", None)
+            self.results = past_years.read_past_results(
+                dataset.headers, list(dataset), row_numbers=self.sheet_rows
+            )
         except past_years.PastResultsRefused as refused:
             self.refused = refused
             return
@@ -118,7 +120,9 @@ class PastResultResource(resources.ModelResource):
         self.summary = preview_summary(self.results)
 
     def import_row(self, row, instance_loader, **kwargs):
-        self.file_row = kwargs["row_number"] + 1  # the header is row 1
+        # The row as the clerk sees it in Excel: the header is row 1, and a blank row the reader left out counts.
+        number = kwargs["row_number"]
+        self.file_row = self.sheet_rows[number - 1] if getattr(self, "sheet_rows", None) else number + 1
         return super().import_row(row, instance_loader, **kwargs)
 
     def get_or_init_instance(self, instance_loader, row):
@@ -184,19 +188,6 @@ class PastResultResource(resources.ModelResource):
             return
         user = kwargs.get("user")
         result.past_created = past_years.publish_past_years(self.results, user, kwargs.get("file_name") or "")
-
-
-# What the open data's CSV puts before a text a spreadsheet would run as a formula (initiatives.open_data);
-# read back, the apostrophe goes again (reviews.past_years reads the text after it).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(dataset):
-    """The dataset with each text that starts like a formula given a leading apostrophe, as the open data's CSV."""
-    safe = tablib.Dataset(headers=dataset.headers)
-    for row in dataset:
-        safe.append([f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in row])
-    return safe
 
 
 def xlsx_file(dataset):

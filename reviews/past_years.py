@@ -137,14 +137,18 @@ def current_fiscal_year(today=None):
     return today.year if today.month >= 4 else today.year - 1
 
 
-def read_past_results(headers, rows, today=None):
+def read_past_results(headers, rows, today=None, row_numbers=None):
     """The file's rows (each a sequence in the order of headers; the header row is row 1), checked against the
-    plan they name and the surveys already stored. Raises PastResultsRefused naming every bad cell."""
+    plan they name and the surveys already stored. Raises PastResultsRefused naming every bad cell.
+
+    row_numbers: the row each one had in the file, where a reader left blank rows out (onboarding.formats);
+    by default the rows follow the header one after another."""
     found = {compact(h): col for col, h in enumerate(headers or []) if compact(h)}
     if compact("計画") not in found:
         raise PastResultsRefused([(1, _("1行目: 見出し「計画」の列がありません。"))])
     rows = [list(r) for r in rows]
-    plan, errors = _plan_of(rows, found[compact("計画")])
+    numbers = list(row_numbers) if row_numbers is not None else list(range(2, len(rows) + 2))
+    plan, errors = _plan_of(rows, numbers, found[compact("計画")])
     if plan is None:
         raise PastResultsRefused(errors)
     layout = columns(plan)
@@ -161,7 +165,7 @@ def read_past_results(headers, rows, today=None):
             ]
         )
     reader = _Reader(plan, cols, {c.name: c.header for c in layout}, today)
-    for row_no, line in enumerate(rows, start=2):
+    for row_no, line in zip(numbers, rows, strict=True):
         if all(compact(v) == "" for v in line):
             continue
         reader.read(row_no, line + [None] * (len(headers) - len(line)))
@@ -178,10 +182,10 @@ def read_past_results(headers, rows, today=None):
     )
 
 
-def _plan_of(rows, col):
+def _plan_of(rows, numbers, col):
     """The one plan the file's rows name in 計画 (its ordinal, 「5」 or 「第5次」)."""
     errors, ordinals = [], {}
-    for row_no, line in enumerate(rows, start=2):
+    for row_no, line in zip(numbers, rows, strict=True):
         value = line[col] if col < len(line) else None
         if all(compact(v) == "" for v in line):
             continue

@@ -123,7 +123,14 @@ def test_the_bulk_import_page_lists_every_import_with_its_columns_and_template(
     # Session, user, the role groups for the users' help (one per role), the plan table's permissions.
     with django_assert_max_num_queries(12):
         html = admin_client_.get(reverse("onboarding_bulk_import")).content.decode()
-    for title in ("計画表（xlsx）", "ユーザー", "担当課", "個別計画の担当課", "計画間の継続"):
+    for title in (
+        "計画表（xlsx）",
+        "ユーザー",
+        "担当課",
+        "個別計画の担当課",
+        "計画間の継続",
+        "過去の年度の結果",
+    ):
         assert title in html
     assert "前計画（次数）、前計画の項番、次の計画（次数）、次の計画の項番" in html
     assert reverse("admin:auth_user_export") in html

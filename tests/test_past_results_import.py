@@ -260,18 +260,17 @@ def test_the_public_pages_open_data_and_dashboard_show_the_imported_years(
     assert "過去の年度の結果の取込（過去の結果.xlsx）" in entry_page and "確認済" in entry_page
 
 
-def test_a_csv_with_a_bom_imports_as_the_xlsx_does(
-    admin_client, plan5, fast_pdf, django_capture_on_commit_callbacks
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "cp932"])
+def test_a_csv_in_any_encoding_excel_writes_imports_as_the_xlsx_does(
+    admin_client, plan5, fast_pdf, django_capture_on_commit_callbacks, encoding
 ):
-    import_file(
-        admin_client, django_capture_on_commit_callbacks, csv_bytes(rows_for(plan5, [2022])), "r4.csv"
-    )
+    # UTF-8 with a BOM (the application's exports), without, and Shift_JIS: Japanese Excel's 「CSV (コンマ区切り)」.
+    data = csv_bytes(rows_for(plan5, [2022])).decode("utf-8-sig").encode(encoding)
+    import_file(admin_client, django_capture_on_commit_callbacks, data, "r4.csv")
     cycle = ReviewCycle.objects.get(plan=plan5, fiscal_year=2022)
     entry = StatusEntry.objects.get(cycle=cycle, initiative__number=3)
-    assert (
-        entry.actions == "2022年度はオープンデータの推進に取り組んだ。\n関係課と調整した。"
-        or "\n" in entry.actions
-    )
+    name = plan5.initiatives.get(number=3).name
+    assert entry.actions.replace("\r\n", "\n") == f"2022年度は{name}に取り組んだ。\n関係課と調整した。"
     assert cycle.publication.files.filter(format="csv").exists()
 
 

@@ -1,46 +1,26 @@
+"""過去の年度の結果 in the admin: the bulk import of past years (reviews.past_years does the work), here with the
+other bulk imports because it reads files with their readers (onboarding.formats) and lists on 一括取込."""
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, JSON, XLSX
-from import_export.forms import ImportForm
+from import_export.formats.base_formats import XLSX
 
+from onboarding import formats
+from onboarding.admin import CityImportExportMixin
 from plan.eras import fiscal_year_label
 from reviews import roles
 from reviews.models import PastResult
 from reviews.past_results import (
     PastResultResource,
-    csv_safe,
     published_entries,
     refusal_messages,
     xlsx_file,
 )
-from workbooks import WorkbookError, check_xlsx_file
-
-
-class PastResultImportForm(ImportForm):
-    """An xlsx is checked as every workbook the application reads is (size, zip expansion, macros, XML
-    entities) before tablib opens it with openpyxl."""
-
-    def __init__(self, formats, resources, **kwargs):
-        super().__init__(formats, resources, **kwargs)
-        self.formats = formats
-
-    def clean(self):
-        cleaned = super().clean()
-        upload, chosen = cleaned.get("import_file"), cleaned.get("format")
-        if upload is None or chosen in (None, ""):
-            return cleaned
-        if issubclass(self.formats[int(chosen)], XLSX):
-            data = upload.read()
-            upload.seek(0)
-            try:
-                check_xlsx_file(data)
-            except WorkbookError as refused:
-                self.add_error("import_file", refused.messages)
-        return cleaned
 
 
 @admin.register(PastResult)
@@ -49,12 +29,15 @@ class PastResultAdmin(ImportExportModelAdmin):
     makes the years a city surveyed before it had the application (reviews.past_years)."""
 
     resource_classes = [PastResultResource]
-    import_form_class = PastResultImportForm
     import_template_name = "admin/reviews/pastresult/import.html"
-    formats = [XLSX, CSV]
-    import_formats = [XLSX, CSV]
-    export_formats = [XLSX, CSV, JSON]
-    to_encoding = "utf-8-sig"  # CSV with a BOM, which Excel on Japanese Windows opens as UTF-8
+    # The bulk imports' readers: an xlsx checked for hostile content before openpyxl parses it, a CSV in
+    # UTF-8 (with or without BOM) or Shift_JIS, detected; blank rows left out but counted in row numbers.
+    import_formats = [formats.CityXLSX, formats.CityCSV]
+    export_formats = [formats.CityXLSX, formats.CityCSV, formats.CityJSON]
+    import_help = _lazy(
+        "1行に1つの個別計画と年度（計画・年度・項番・実施状況・評価の語・取組内容・課題・指標の実績値）。"
+        "その年度を公開済みの調査として作成します。"
+    )
     # Each year's cycle, entries, publication and audit trail record the import (who, when, which file); the
     # rows of the preview are not saved as such, so there is nothing for the admin's log to point to.
     skip_admin_log = True
@@ -63,18 +46,23 @@ class PastResultAdmin(ImportExportModelAdmin):
     list_select_related = ["cycle__plan", "initiative__plan"]
     search_fields = ["initiative__name", "actions"]
 
+    def add_data_read_fail_error_to_form(self, form, exc):
+        # The readers' own words for a file they refuse (too large, macros, not UTF-8 or Shift_JIS…).
+        CityImportExportMixin.add_data_read_fail_error_to_form(self, form, exc)
+
     def get_export_data(self, file_format, request, queryset, **kwargs):
         """xlsx: text stays text (a leading = is not a formula); CSV: a formula-like text gets the open data's
-        apostrophe; JSON as import-export writes it. The xlsx and the CSV import back as they were."""
+        apostrophe; JSON keyed by the headers. The xlsx and the CSV import back as they were."""
         if not self.has_export_permission(request):
             raise PermissionDenied
         # Numbers as numbers (計画, 項番) in every format.
         data = self.get_data_for_export(request, queryset, force_native_type=True, **kwargs)
         if isinstance(file_format, XLSX):
             return xlsx_file(data)
-        if isinstance(file_format, CSV):
-            data = csv_safe(data)
-        return file_format.export_data(data).encode(kwargs.get("encoding") or self.to_encoding)
+        # onboarding.formats: the CSV with its BOM and the apostrophe before formula-like text, the JSON keyed
+        # by the headers.
+        content = file_format.export_data(data)
+        return content.encode("utf-8") if isinstance(content, str) else content
 
     def process_result(self, result, request):
         # Confirming can still be refused (someone made one of the years meanwhile): say why, and nothing is
