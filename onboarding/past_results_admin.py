@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import XLSX
 
@@ -34,7 +34,7 @@ class PastResultAdmin(ImportExportModelAdmin):
     # UTF-8 (with or without BOM) or Shift_JIS, detected; blank rows left out but counted in row numbers.
     import_formats = [formats.CityXLSX, formats.CityCSV]
     export_formats = [formats.CityXLSX, formats.CityCSV, formats.CityJSON]
-    import_help = _lazy(
+    import_help = gettext_lazy(
         "1行に1つの個別計画と年度（計画・年度・項番・実施状況・評価の語・取組内容・課題・指標の実績値）。"
         "その年度を公開済みの調査として作成します。"
     )
