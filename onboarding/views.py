@@ -25,6 +25,13 @@ def _admin_of(app_label, model_name):
     return None
 
 
+def _help_of(model_admin, request):
+    # A CityImportExportMixin admin words its help for the request (the users' help names the role groups).
+    if hasattr(model_admin, "city_import_context"):
+        return model_admin.city_import_context(request, {})["import_help"]
+    return getattr(model_admin, "import_help", "")
+
+
 def bulk_import_view(request):
     imports = []
     plan_admin = admin.site._registry.get(Initiative)
@@ -49,7 +56,7 @@ def bulk_import_view(request):
         imports.append(
             {
                 "title": model_admin.model._meta.verbose_name,
-                "help": getattr(model_admin, "import_help", ""),
+                "help": _help_of(model_admin, request),
                 "columns": [f.column_name for f in resource.get_user_visible_fields()],
                 "import_url": reverse(f"admin:{app_label}_{model_name}_import"),
                 "export_url": reverse(f"admin:{app_label}_{model_name}_export"),

@@ -133,6 +133,8 @@ def test_the_bulk_import_page_lists_every_import_with_its_columns_and_template(
     ):
         assert title in html
     assert "前計画（次数）、前計画の項番、次の計画（次数）、次の計画の項番" in html
+    assert "%(" not in html  # every help text filled in (the users' names the role groups)
+    assert "システム管理者・情報管理課・担当課・委員" in html
     assert reverse("admin:auth_user_export") in html
     assert reverse("admin:initiatives_initiative_import") in html
     assert reverse("onboarding_bulk_import") in admin_client_.get(reverse("admin:index")).content.decode()
