@@ -15,7 +15,7 @@ MANAGE = $(UV) run --frozen python manage.py
 # Debian packages, installed only where missing. The application needs a Japanese font and Pango for its
 # PDF reports (WeasyPrint); the tests also need Chromium for the browser tests and poppler to read PDFs back.
 RUN_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils libreoffice-calc-nogui
 
 .PHONY: run setup test lint deps run-packages test-packages apt-install
 
