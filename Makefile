@@ -21,7 +21,8 @@ RUN_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subs
 # certificate), so `make test` installs all of it;
 # `make run` needs none of it.
 LDAP_BUILD_PACKAGES := build-essential libldap2-dev libsasl2-dev
-TEST_PACKAGES := $(RUN_PACKAGES) $(LDAP_BUILD_PACKAGES) chromium poppler-utils slapd ldap-utils openssl
+# LibreOffice converts the workbooks the application writes, to check that whole cells show and print.
+TEST_PACKAGES := $(RUN_PACKAGES) $(LDAP_BUILD_PACKAGES) chromium poppler-utils libreoffice-calc-nogui slapd ldap-utils openssl
 
 .PHONY: run setup test lint uv deps run-deps run-packages test-packages ldap-build-packages apt-install
 

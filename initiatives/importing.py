@@ -5,6 +5,7 @@ InitiativeRow objects; apply_rows() compares them with what is stored and writes
 nothing. A field the file does not have (None here) is left as it is.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -20,7 +21,7 @@ from caching import pages
 from initiatives.models import Department, Evaluation, Indicator, IndicatorTarget, Initiative, RoadmapCell
 from plan.eras import fiscal_year_label
 from plan.models import is_empty
-from workbooks import WorkbookError
+from workbooks import WorkbookError, one_line_end
 
 
 class PlanImportError(WorkbookError):
@@ -64,6 +65,38 @@ class Change:
     label: str
     old: str
     new: str
+
+    @property
+    def whitespace_only(self):
+        """Only spaces or line breaks differ: the preview says so, since the two look alike on a page."""
+        return self.old != self.new and "".join(self.old.split()) == "".join(self.new.split())
+
+    @property
+    def old_lines(self):
+        return shown_lines(self.old, self.whitespace_only)
+
+    @property
+    def new_lines(self):
+        return shown_lines(self.new, self.whitespace_only)
+
+
+VISIBLE_SPACE = "␣"
+
+
+def shown_lines(text, spaces_visible):
+    """A text's lines for the preview, where each line break is shown; spaces are made visible where only
+    white space differs."""
+    lines = one_line_end(text).split("\n")
+    if spaces_visible:
+        lines = [re.sub(r"[^\S\n]", VISIBLE_SPACE, line) for line in lines]
+    return lines
+
+
+def same_text(old, new):
+    """A stored text and a file's are the same when only their line ends or outer white space differ."""
+    if isinstance(old, str) and isinstance(new, str):
+        return one_line_end(old).strip() == one_line_end(new).strip()
+    return old == new
 
 
 @dataclass
@@ -315,8 +348,8 @@ def _apply_row(initiative, row, columns, goal_by_code, carried_targets, set_link
         if new is None:
             continue
         old = getattr(initiative, name)
-        if old != new or created:
-            if old != new:
+        if not same_text(old, new) or created:
+            if not same_text(old, new):
                 show = _yes_no if isinstance(new, bool) else str
                 changes.append(Change(_field_label(name), "" if created else show(old), show(new)))
             setattr(initiative, name, new)
@@ -367,7 +400,10 @@ def _apply_values(initiative, values, columns, created):
             stored.pop(column.key, None)
         else:
             stored[column.key] = new
-        if old != new and not (is_empty(old) and is_empty(new)):
+        if same_text(old, new):
+            if not is_empty(new):
+                stored[column.key] = old  # the stored text stays as it was, its line ends included
+        elif not (is_empty(old) and is_empty(new)):
             changes.append(Change(column.header, "" if created else column.display(old), column.display(new)))
     initiative.column_values = stored
     return changes
@@ -404,7 +440,7 @@ def _apply_evaluations(initiative, evaluations, created, writes):
         before = len(changes)
         for name in ("actions", "achievement", "direction"):
             old, new = getattr(evaluation, name), data[name]
-            if old != new:
+            if not same_text(old, new):
                 label = f"{Evaluation._meta.get_field(name).verbose_name}（{fiscal_year_label(year)}）"
                 changes.append(Change(label, old, new))
                 setattr(evaluation, name, new)

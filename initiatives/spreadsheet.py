@@ -8,6 +8,11 @@ someone typed up from the document:
   達成状況, 今後の方向性.
 Columns the application adds (目標, 担当課, 継続元) are read where present. A title above the table, notes
 below it, header rows repeated on every printed page and full-width digits are all allowed.
+
+A line break typed inside a cell of a table typed up from the document is the printed table's wrapping and is
+dropped (workbooks.cell_text). In the application's own export, which says so in a property of the workbook
+that Excel and LibreOffice keep when they save it, a line break is the text's own (a department's 取組内容
+has its paragraphs) and is kept (workbooks.own_text): exporting and importing back changes nothing.
 """
 
 import re
@@ -18,6 +23,7 @@ from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -40,6 +46,7 @@ from workbooks import (
     cell_text,
     compact,
     open_workbook,
+    own_text,
     positive_number,
     print_a4_landscape,
     set_text,
@@ -53,6 +60,8 @@ CONTINUE_MARKS = {"⇒", "→", "⇨", "➡", "⟹"}
 FLAG_MARK = MARK
 COLUMN = "column:"  # Layout.columns holds a plan-defined column under COLUMN + its key
 HEADER_SEARCH_ROWS = 30
+# The custom document property that marks the application's own export (see the module's docstring).
+EXPORT_PROPERTY = "計画表の書き出し"
 
 
 # --- Headers --------------------------------------------------------------------------------------------
@@ -206,6 +215,7 @@ class Layout:
     """Where each field sits in a worksheet, read from its header rows."""
 
     def __init__(self, header_row, columns, years, data_start, headers, evaluation_year, baseline_year=None):
+        self.text = cell_text  # how a free text is read: own_text in the application's own export
         self.baseline_year = baseline_year  # 策定時（令和3年度）: the year of the indicator's baseline
         self.header_row = header_row
         self.columns = columns  # field -> column index (0-based)
@@ -354,6 +364,7 @@ def read_plan_workbook(data, plan):
     """Read an uploaded workbook into InitiativeRows, or raise PlanImportError listing every bad cell."""
     workbook = open_workbook(data)
     try:
+        own_export = any(p.name == EXPORT_PROPERTY for p in workbook.custom_doc_props)
         sheet = _plan_sheet(workbook)
         rows = [tuple(r) for r in sheet.iter_rows(values_only=True)]
     except Exception:  # read-only mode parses the sheet only here; a broken sheet is a broken file.
@@ -363,6 +374,8 @@ def read_plan_workbook(data, plan):
     # The plan's columns and their choice lists, read once: every header, row and cell below consults them.
     prefetch_related_objects([plan], "columns__choices", "goals")
     layout = find_layout(rows, plan)
+    if own_export:
+        layout.text = own_text
     _check_title(rows[: layout.header_row - 1], plan)
     return _read_rows(rows, layout, plan)
 
@@ -508,10 +521,10 @@ def _read_row(row_no, number, fields, marks, layout, plan):
     if not row.name:
         errors.append(_("%(where)s: 個別計画名が空です。") % {"where": cell_where("name")})
     if "description" in fields:
-        row.description = cell_text(fields["description"])
+        row.description = layout.text(fields["description"])
     if "target_stage" in fields:
         row.target_stage = words("target_stage", plan.stage_words, _("取組目標")) or ""
-    row.values = _column_values(fields, plan, cell_where, errors)
+    row.values = _column_values(fields, plan, cell_where, errors, layout.text)
     row.indicator = _indicator(fields, layout, cell_where, errors)
     if layout.years:
         row.roadmap = _roadmap(marks, layout, row_no, errors, plan)
@@ -531,7 +544,7 @@ def _read_row(row_no, number, fields, marks, layout, plan):
                     )
             if achievement and direction:
                 evaluation = {"fiscal_year": layout.evaluation_year, "achievement": achievement}
-                evaluation |= {"direction": direction, "actions": cell_text(fields.get("actions"))}
+                evaluation |= {"direction": direction, "actions": layout.text(fields.get("actions"))}
                 row.evaluations.append(evaluation)
     if "department" in fields:
         row.department = cell_text(fields["department"])
@@ -553,7 +566,7 @@ def _read_row(row_no, number, fields, marks, layout, plan):
     return row, errors
 
 
-def _column_values(fields, plan, cell_where, errors):
+def _column_values(fields, plan, cell_where, errors, text=cell_text):
     """{key: value} of the plan's own columns that the sheet has, read by each column's kind."""
     present = [c for c in plan.columns.all() if COLUMN + c.key in fields]
     if not present:
@@ -569,7 +582,7 @@ def _column_values(fields, plan, cell_where, errors):
         elif column.kind == ColumnKind.NUMBER:
             values[column.key] = _number(raw, where, errors)
         else:
-            values[column.key] = cell_text(raw)
+            values[column.key] = text(raw)
     # The PDF once put two marks in one cell and left the next mark column empty: read as both marked.
     marks = [c for c in present if c.kind == ColumnKind.MARK]
     for column, following in zip(marks, marks[1:], strict=False):
@@ -880,6 +893,7 @@ def write_plan_workbook(plan, initiatives):
     columns, has_roadmap = plan_columns(plan, initiatives)
     years = plan.fiscal_years if has_roadmap else []
     workbook = Workbook()
+    workbook.custom_doc_props.append(StringProperty(name=EXPORT_PROPERTY, value=plan.title))
     sheet = workbook.active
     # The workbook is the document's table, so its own words stay Japanese whatever the screen language.
     sheet.title = "個別計画"

@@ -8,7 +8,6 @@ import json
 import logging
 import subprocess
 import sys
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -186,15 +185,12 @@ def report_xlsx(report):
         cell = write_cell(sheet, header_row, col, header, CENTER)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
-    sheet.row_dimensions[header_row].height = fitted_height(headers, [w for _h, w, _k in TABLE_COLUMNS])
     for offset, row in enumerate(report["rows"], start=1):
         values = [_table_value(row, key) for _header, _width, key in TABLE_COLUMNS]
         for col, ((_header, _width, key), value) in enumerate(
             zip(TABLE_COLUMNS, values, strict=True), start=1
         ):
             write_cell(sheet, header_row + offset, col, value, CENTER if key in CENTERED else WRAP)
-        widths = [width for _header, width, _key in TABLE_COLUMNS]
-        sheet.row_dimensions[header_row + offset].height = fitted_height(values, widths)
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)
     sheet.print_title_rows = f"{header_row}:{header_row}"
     print_a4_landscape(sheet)
@@ -224,26 +220,6 @@ def _indicator_sheet(sheet, report, rows):
             for col, value in enumerate(values, start=1):
                 write_cell(sheet, line, col, value, CENTER if col in (1, 4) else WRAP)
     print_a4_landscape(sheet)
-
-
-# The height of a line of 11-point text, in points, as the Japanese fonts set it.
-LINE_HEIGHT = 18
-
-
-def fitted_height(values, widths):
-    """A row's height for its wrapped texts: neither Excel nor LibreOffice fits a row written by openpyxl
-    (or a merged cell) to its text, and a cut-off text prints cut off. A width counts about as many Latin
-    characters, half as many Japanese ones."""
-    lines = 1
-    for value, width in zip(values, widths, strict=True):
-        if isinstance(value, str) and value:
-            per_line = max(width - 2, 1)
-            lines = max(lines, sum(-(-_text_width(line) // per_line) or 1 for line in value.split("\n")))
-    return LINE_HEIGHT * lines
-
-
-def _text_width(text):
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _table_value(row, key):
@@ -326,7 +302,6 @@ def _summary_sheet(sheet, report):
             write_cell(sheet, row, 1, f"{item['number']} {item['name']}")
             write_cell(sheet, row, 2, text)
             sheet.merge_cells(start_row=row, start_column=2, end_row=row, end_column=6)
-            sheet.row_dimensions[row].height = fitted_height([text], [12 * 5])
     row += 2
     words = [c["word"] or "未入力" for c in summary["achievement"]]
     for col, text in enumerate(["区分", "件数", *words], start=1):

@@ -185,7 +185,6 @@ def write_survey_workbook(cycle, department, entries):
     )
     note.alignment = WRAP
     sheet.merge_cells(start_row=2, start_column=4, end_row=2, end_column=visible)
-    sheet.row_dimensions[2].height = 30
 
     for col, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = column.width

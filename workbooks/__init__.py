@@ -2,7 +2,8 @@
 
 Shared by every workbook the application reads or writes (the plan table, the survey workbooks, the
 reports). Reading refuses a hostile file before openpyxl sees it; writing never leaves a formula or a
-control character in a cell, and sets every sheet to print on A4 landscape.
+control character in a cell, sets every sheet to print on A4 landscape, and sets every row's height to its
+wrapped text (workbooks.row_heights), which LibreOffice does not do by itself.
 """
 
 import io
@@ -17,6 +18,8 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.worksheet.properties import PageSetupProperties
+
+from workbooks.row_heights import fit_row_heights
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CIRCLED_NUMBER = re.compile(r"^[①-⑳]")
@@ -157,6 +160,22 @@ def cell_text(value):
     return text.strip()
 
 
+def one_line_end(text):
+    """Line ends as one \\n, however the file wrote them: Excel on Windows and a browser's form send \\r\\n,
+    LibreOffice and openpyxl \\n. The same text with other line ends is the same text."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def own_text(value):
+    """A text cell whose line breaks are the text's own, as in the application's own export: kept, with their
+    line ends made one, and the cell trimmed as a form trims what is typed into it."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return one_line_end(str(value)).strip()
+
+
 def positive_number(value):
     """項番 as an integer, or None if the cell is not a number."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -185,6 +204,9 @@ def print_a4_landscape(sheet):
 
 
 def workbook_bytes(workbook):
+    """The file of a workbook the application writes, each sheet's rows as high as their wrapped text."""
+    for sheet in workbook.worksheets:
+        fit_row_heights(sheet)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
