@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 
@@ -212,6 +213,15 @@ class CityResource(resources.ModelResource):
     def message_of(self, error):
         if isinstance(error, RefusedFile):
             return str(error)
+        if isinstance(error, IntegrityError):
+            # Two people confirming files that add the same record at the same moment: the database's
+            # unique rule refuses the second, whose import is rolled back whole. Not a fault: a retry
+            # previews the record as it now is.
+            logger.warning("bulk import refused by a unique rule: %s", error)
+            return _(
+                "この行と同じものを、確認の間にほかの人が取り込みました。ファイルは取り込んでいません。"
+                "もう一度ファイルを選んで、変更内容を確かめてください。"
+            )
         # Anything else is a fault of ours, not of the file: logged in full, told plainly.
         logger.error("bulk import failed: %r", error, exc_info=error)
         return _(

@@ -354,3 +354,39 @@ def test_two_administrators_creating_the_same_years_survey_at_once_make_one(seed
         if response.status_code == 400:
             assert "この計画のこの年度の調査はすでにあります。" in page_text(response)
     assert plan5.cycles.filter(fiscal_year=2025).count() == 1
+
+
+def test_two_administrators_confirming_the_same_new_departments_at_once_lose_nothing(seeded):
+    """The bulk import (django-import-export) on PostgreSQL: both previews saw no 企画課, both confirm at
+    once; one import is written whole, the other refused whole with a message saying why."""
+    from tests.onboarding import csv_bytes, upload
+
+    make_user("department", username="tanaka")
+    data = csv_bytes(
+        [["課名", "所属する利用者（ユーザー名）"], ["企画課", "tanaka"], ["財政課", ""]], "cp932"
+    )
+    from django.contrib.auth import get_user_model
+
+    admins = [
+        get_user_model().objects.create_superuser(f"kanri{n}", f"kanri{n}@city.example.jp") for n in (1, 2)
+    ]
+    clients = [logged_in(admin) for admin in admins]
+    previews = [upload(c, "admin:initiatives_department_import", data, "課.csv") for c in clients]
+    forms = [p.context["confirm_form"].initial for p in previews]
+    url = reverse("admin:initiatives_department_process_import")
+
+    responses = at_once(
+        *[lambda c=c, f=f: c.post(url, f, follow=True) for c, f in zip(clients, forms, strict=True)]
+    )
+
+    pages = sorted((r.content.decode() for r in responses), key=lambda page: "新規 2" in page)
+    assert "一括取込（担当課）: 課.csv（新規 2・更新 0・変更なし 0）" in pages[1]
+    # The other either waited for the first to commit and found both (nothing to change), or had already
+    # looked and was refused by the unique rule: never a second 企画課, never half an import.
+    assert ("確認の間にほかの人が取り込みました" in pages[0] and "何も取り込んでいません" in pages[0]) or (
+        "（新規 0・更新 0・変更なし 2）" in pages[0]
+    ), re.findall(r'<li class="(?:success|error|info)">(.*?)</li>', pages[0])
+    assert sorted(Department.objects.values_list("name", flat=True)) == ["企画課", "財政課"]
+    assert list(Department.objects.get(name="企画課").members.values_list("username", flat=True)) == [
+        "tanaka"
+    ]
