@@ -54,7 +54,8 @@ INSTALLED_APPS = [
     "caching",
     "background",
     "django_tasks",
-    "django_tasks_db",
+    # django-tasks' database backend under a Japanese name in the admin ("ワーカーの実行記録").
+    "background.apps.TaskRecordsConfig",
     "benchmarks",
 ]
 

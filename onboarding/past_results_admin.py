@@ -4,6 +4,7 @@ other bulk imports because it reads files with their readers (onboarding.formats
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -49,6 +50,20 @@ class PastResultAdmin(ImportExportModelAdmin):
     def add_data_read_fail_error_to_form(self, form, exc):
         # The readers' own words for a file they refuse (too large, macros, not UTF-8 or Shift_JIS…).
         CityImportExportMixin.add_data_read_fail_error_to_form(self, form, exc)
+
+    def import_action(self, request, **kwargs):
+        # The page in the words of the other bulk imports (onboarding.admin): its title, the formats it reads,
+        # its way back to 一括取込.
+        response = super().import_action(request, **kwargs)
+        if isinstance(response, TemplateResponse):
+            response.context_data.update(
+                {
+                    "title": _("%(what)sの取込") % {"what": self.model._meta.verbose_name},
+                    "format_help": formats.FORMAT_HELP,
+                    "bulk_import_url": reverse("onboarding_bulk_import"),
+                }
+            )
+        return response
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         """xlsx: text stays text (a leading = is not a formula); CSV: a formula-like text gets the open data's

@@ -211,3 +211,10 @@ def test_two_files_confirmed_while_the_first_waits_are_two_imports(admin_client,
     assert [j.state for j in jobs] == ["done", "done"]
     assert "更新 1件" in jobs[0].args["summary"] and "更新 2件" in jobs[1].args["summary"]
     assert Initiative.objects.get(plan=plan5, number=8).name == "二つ目のファイルの名前"
+
+
+def test_the_admin_index_names_the_workers_records_in_japanese(admin_client):
+    index = admin_client.get(reverse("admin:index")).content.decode()
+    assert "ワーカーの実行記録" in index and "Tasks Database Backend" not in index
+    page = admin_client.get(reverse("admin:django_tasks_database_dbtaskresult_changelist"))
+    assert page.status_code == 200 and "実行記録" in page.content.decode()

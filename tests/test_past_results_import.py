@@ -583,3 +583,13 @@ def test_the_preview_takes_queries_by_years_not_by_rows(admin_client, plan5, ind
 
     one_year, four_years = reads("1.xlsx", [2022]), reads("4.xlsx", YEARS)
     assert len(four_years) == len(one_year), four_years
+
+
+def test_the_page_speaks_as_the_other_bulk_imports_do(admin_client, plan5, fast_pdf):
+    """Its title, the formats it reads, the way back to 一括取込, and 「取り込む」 under the preview."""
+    page = admin_client.get(IMPORT_URL).content.decode()
+    assert "過去の年度の結果の取込" in page
+    assert "Shift_JIS" in page and reverse("onboarding_bulk_import") in page
+    preview = upload(admin_client, xlsx_bytes(rows_for(plan5, years=[2022])), "過去の結果.xlsx")
+    html = preview.content.decode()
+    assert 'value="取り込む"' in html and "インポート実行" not in html
