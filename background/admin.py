@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
 from background.models import Job
 
@@ -17,3 +20,25 @@ class JobAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# django-tasks' own admin, with its one unnamed column named (the library's task_name property has no words).
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskRecordAdmin(DBTaskResultAdmin):
+    list_display = [
+        "id",
+        "task",
+        "status",
+        "enqueued_at",
+        "started_at",
+        "finished_at",
+        "priority",
+        "queue_name",
+    ]
+
+    @admin.display(description=_("処理"), ordering="task_path")
+    def task(self, obj):
+        return obj.task_name

@@ -6,19 +6,14 @@ from django_tasks_db.apps import TasksAppConfig
 class BackgroundConfig(AppConfig):
     """Long work done by the task worker (django-tasks), and what its requester sees of it."""
 
+    # The module holds a second AppConfig (for django-tasks' backend); without this Django would take neither.
+    default = True
     name = "background"
     verbose_name = _("バックグラウンド処理")
 
 
 class TaskRecordsConfig(TasksAppConfig):
-    """django-tasks' database backend, named in the city's words on the admin index: the library's names are
-    English and it ships no Japanese translation."""
+    """django-tasks' database backend, named in the city's words on the admin index (its models' and fields'
+    words are in locale/ja: the library ships no Japanese)."""
 
     verbose_name = _("ワーカーの実行記録")
-
-    def ready(self):
-        super().ready()
-        from django_tasks_db.models import DBTaskResult
-
-        DBTaskResult._meta.verbose_name = _("実行記録")
-        DBTaskResult._meta.verbose_name_plural = _("実行記録")

@@ -213,8 +213,13 @@ def test_two_files_confirmed_while_the_first_waits_are_two_imports(admin_client,
     assert Initiative.objects.get(plan=plan5, number=8).name == "二つ目のファイルの名前"
 
 
-def test_the_admin_index_names_the_workers_records_in_japanese(admin_client):
+def test_the_admin_index_names_the_workers_records_in_japanese(admin_client, seeded, plan5, queue):
     index = admin_client.get(reverse("admin:index")).content.decode()
     assert "ワーカーの実行記録" in index and "Tasks Database Backend" not in index
+    cycle = open_cycle(plan5, 2024, make_user("admin"))
+    admin_client.get(reverse("reviews:report_file", args=[cycle.pk, "xlsx"]))
+    work_the_queue()
     page = admin_client.get(reverse("admin:django_tasks_database_dbtaskresult_changelist"))
-    assert page.status_code == 200 and "実行記録" in page.content.decode()
+    html = page.content.decode()
+    assert page.status_code == 200 and "実行記録" in html
+    assert "依頼日時" in html and "成功" in html and "Enqueued at" not in html and "Task name" not in html
