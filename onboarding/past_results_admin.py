@@ -36,7 +36,7 @@ class PastResultAdmin(ImportExportModelAdmin):
     import_formats = [formats.CityXLSX, formats.CityCSV]
     export_formats = [formats.CityXLSX, formats.CityCSV, formats.CityJSON]
     import_help = gettext_lazy(
-        "1行に1つの個別計画と年度（計画・年度・項番・実施状況・評価の語・取組内容・課題・指標の実績値）。"
+        "1行に1つの個別計画と年度（計画・年度・項番・実施状況・評価の語・取組内容・課題・指標の実績値・公表日）。"
         "その年度を公開済みの調査として作成します。"
     )
     # Each year's cycle, entries, publication and audit trail record the import (who, when, which file); the

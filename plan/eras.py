@@ -5,6 +5,7 @@ which began on 1 April 平成31年 and became 令和 on 1 May, is 平成31年度
 (「平成31年度から令和3年度までの3か年」); 令和元年度 is read as the same year.
 """
 
+import datetime
 import re
 import unicodedata
 
@@ -58,3 +59,34 @@ def parse_fiscal_year(text):
     if from_era and from_western and from_era != from_western:
         raise ValueError(f"{text!r}: {wareki(from_era)} is {from_era}, not {from_western}")
     return from_era or from_western
+
+
+_ERA_DATE = re.compile(r"^(令和|平成|昭和)\s*(元|\d+)\s*年\s*(\d+)\s*月\s*(\d+)\s*日$")
+_WESTERN_DATE = re.compile(
+    r"^(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?(?:[ T]0?0:00(?::00)?)?$"
+)
+
+
+def parse_date(value):
+    """A day as a city's file writes it: a spreadsheet's date, 「2023-08-01」, 「2023/8/1」, 「2023年8月1日」 or
+    「令和5年8月1日」 (元年 too). None for a blank cell; ValueError for anything else."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if not text:
+        return None
+    era = _ERA_DATE.match(text)
+    western = _WESTERN_DATE.match(text)
+    if era:
+        name, year, month, day = era.groups()
+        first_year = next(first for era_name, first, _fiscal in ERAS if era_name == name)
+        year = first_year + (1 if year == "元" else int(year)) - 1
+    elif western:
+        year, month, day = western.groups()
+    else:
+        raise ValueError(f"{text!r} is not a date")
+    return datetime.date(int(year), int(month), int(day))  # ValueError for 2月30日

@@ -26,6 +26,7 @@ DEFAULT_HEADERS = {
     past_years.YEAR: "年度",
     **{name: WORKBOOK_HEADERS[name] for name in past_years.ENTRY_COLUMNS if name in WORKBOOK_HEADERS},
     past_years.ACTUALS: "指標の実績値",
+    past_years.PUBLISHED_ON: "公表日",
 }
 
 
@@ -69,6 +70,7 @@ class PastResultResource(resources.ModelResource):
     direction = _field("direction")
     progress_reason = _field("progress_reason")
     kpi_actuals = _field(past_years.ACTUALS)
+    published_on = _field(past_years.PUBLISHED_ON)
 
     class Meta:
         model = PastResult
@@ -155,7 +157,9 @@ class PastResultResource(resources.ModelResource):
             return
         for name, value in past.values.items():
             setattr(instance, name, value)
-        instance.file_row = past_years.entry_row(instance, instance.file_indicators)
+        # A blank 公表日 for a year imported before leaves its day as it is (entry_row reads it from the cycle).
+        year = self.year_of[self.file_row]
+        instance.file_row = past_years.entry_row(instance, instance.file_indicators, year.published_on)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if import_validation_errors:
@@ -212,7 +216,9 @@ def published_entries():
     """The entries of published years, in the order of the file."""
     return (
         PastResult.objects.filter(cycle__state=CycleState.PUBLISHED)
-        .select_related("cycle__plan", "initiative__plan")
+        .select_related("cycle__plan", "cycle__publication", "initiative__plan")
+        # 公表日 is the publication's date; its snapshot is the whole report, not needed here.
+        .defer("cycle__publication__report", "cycle__publication__open_data")
         .order_by("cycle__plan__ordinal", "cycle__fiscal_year", "initiative__number")
     )
 
@@ -227,8 +233,16 @@ def refusal_messages(result):
 def preview_summary(results):
     """What confirming will do, year by year."""
     parts = [
-        _("%(year)sを公開済みの調査として作成します（%(count)d件）。")
-        % {"year": y.label, "count": len(y.rows)}
+        (
+            _("%(year)sを公開済みの調査として作成します（%(count)d件、公表日 %(day)s）。")
+            if y.published_on
+            else _("%(year)sを公開済みの調査として作成します（%(count)d件）。")
+        )
+        % {
+            "year": y.label,
+            "count": len(y.rows),
+            "day": past_years.date_label(y.published_on) if y.published_on else "",
+        }
         for y in results.new_years
     ]
     parts += [

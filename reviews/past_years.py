@@ -16,6 +16,7 @@ year imported before may come again only as it was imported: those rows change n
 such a year is refused too: the year is published, and a published report is never changed.
 """
 
+import datetime
 import re
 from dataclasses import dataclass, field
 
@@ -29,11 +30,19 @@ from audit.models import AuditKind
 from audit.trail import record
 from caching import pages
 from initiatives.models import Indicator, Initiative, RoadmapCell, actual_text
-from plan.eras import fiscal_year_label, parse_fiscal_year
+from plan.eras import fiscal_year_label, parse_date, parse_fiscal_year
 from plan.models import Plan
 from reviews import evaluations, publication, scales
 from reviews.entries import changes_between
-from reviews.models import CycleEvent, CycleState, EntryEvent, EntryState, ReviewCycle, StatusEntry
+from reviews.models import (
+    CycleEvent,
+    CycleState,
+    EntryEvent,
+    EntryState,
+    Publication,
+    ReviewCycle,
+    StatusEntry,
+)
 from reviews.reports import cycle_report
 from reviews.survey_workbooks import ACTUAL_FIELD, columns_for
 from reviews.survey_workbooks import _readpositive_number as read_number
@@ -44,9 +53,12 @@ from workbooks import cell_text, compact, positive_number
 # plan's names for them), so that the city's files look alike.
 ENTRY_COLUMNS = ["number", "name", *StatusEntry.EDITABLE_FIELDS]
 PLAN, YEAR, NAME, ACTUALS = "plan", "fiscal_year", "name", "kpi_actuals"
+# The day the city published the year's results (市報, its website), kept as the publication's date; without it
+# the year is dated the day of the import.
+PUBLISHED_ON = "published_on"
 # A file may leave these out: the initiative's name is only for the reader, and a year may have had no issues,
-# no indicators and no 自己評価と年次計画の差.
-OPTIONAL = (NAME, "issues", "progress_reason", ACTUALS)
+# no indicators, no 自己評価と年次計画の差 and no known day of publication.
+OPTIONAL = (NAME, "issues", "progress_reason", ACTUALS, PUBLISHED_ON)
 # An indicator's actual, one a line: 「指標名: 120」 (the workbook marks a lower-is-better indicator's name).
 ACTUAL_LINE = re.compile(r"^(?P<name>.+?)\s*[:：]\s*(?P<value>[^:：]*)$")
 LOWER_IS_BETTER_MARK = "（低いほどよい）"
@@ -62,7 +74,7 @@ class Column:
 
 
 def columns(plan):
-    """The file's columns, in order: 計画, 年度, then the survey workbook's words for an entry."""
+    """The file's columns, in order: 計画, 年度, the survey workbook's words for an entry, then 公表日."""
     workbook = {c.name: c.header for c in columns_for(plan)}
     return [
         Column("計画", PLAN),
@@ -71,6 +83,7 @@ def columns(plan):
             Column(workbook.get(name) or str(StatusEntry._meta.get_field(name).verbose_name), name)
             for name in ENTRY_COLUMNS
         ),
+        Column("公表日", PUBLISHED_ON),
     ]
 
 
@@ -92,6 +105,7 @@ class PastRow:
     initiative: Initiative
     values: dict  # StatusEntry.EDITABLE_FIELDS as the year's entry will hold them
     proposed: list = field(default_factory=list)  # the ratings left empty that got the proposed word
+    published_on: datetime.date | None = None  # 公表日, where the row gives it
 
 
 @dataclass
@@ -100,6 +114,8 @@ class PastYear:
     rows: list
     # The cycle an earlier import made of this year; its rows are then unchanged (anything else is refused).
     imported: ReviewCycle | None = None
+    # The day the city published it (公表日), where the file says; else the day of the import.
+    published_on: datetime.date | None = None
 
     @property
     def label(self):
@@ -234,7 +250,8 @@ class _Reader:
     def __init__(self, plan, cols, headers, today):
         self.plan, self.cols, self.headers = plan, cols, headers
         self.errors, self.by_year, self.seen, self.stored = [], {}, {}, {}
-        self.current_year = current_fiscal_year(today)
+        self.today = today or timezone.localdate()
+        self.current_year = current_fiscal_year(self.today)
         self.initiatives = {i.number: i for i in Initiative.objects.for_plan(plan)}
         for initiative in self.initiatives.values():
             initiative.plan = plan  # the same object: its scales and stages are read once
@@ -273,6 +290,7 @@ class _Reader:
         before = len(self.errors)
         values = {name: self._value(row_no, name, cells.get(name)) for name in StatusEntry.EDITABLE_FIELDS}
         values[ACTUALS] = self._actuals(row_no, cells.get(ACTUALS), initiative)
+        published_on = self._published_on(row_no, cells.get(PUBLISHED_ON), year)
         if len(self.errors) > before:
             return
         planned = self.planned.get((initiative.pk, year), "")
@@ -281,7 +299,9 @@ class _Reader:
         proposed = scales.fill_in(self.plan, values, planned, rate)
         self._check_complete(row_no, values, planned, proposed)
         if len(self.errors) == before:
-            self.by_year.setdefault(year, []).append(PastRow(row_no, initiative, values, proposed))
+            self.by_year.setdefault(year, []).append(
+                PastRow(row_no, initiative, values, proposed, published_on)
+            )
 
     def _year(self, row_no, value):
         try:
@@ -317,6 +337,41 @@ class _Reader:
             )
             return None
         return year
+
+    def _published_on(self, row_no, value, year):
+        """公表日: after the year ended (its results are published once it is over), not after today."""
+        try:
+            day = parse_date(value)
+        except ValueError:
+            self.error(
+                row_no,
+                PUBLISHED_ON,
+                _(
+                    "%(where)s: 公表日「%(value)s」を日付として読めません（2023-08-01、令和5年8月1日 などと書いてください）。"
+                ),
+                value=cell_text(value),
+            )
+            return None
+        if day is None:
+            return None
+        if day < datetime.date(year + 1, 4, 1):
+            self.error(
+                row_no,
+                PUBLISHED_ON,
+                _(
+                    "%(where)s: 公表日 %(day)s は%(year)sが終わる前です。年度の結果は年度が終わってから公表します。"
+                ),
+                day=date_label(day),
+                year=fiscal_year_label(year),
+            )
+        elif day > self.today:
+            self.error(
+                row_no,
+                PUBLISHED_ON,
+                _("%(where)s: 公表日 %(day)s は今日より後です。"),
+                day=date_label(day),
+            )
+        return day
 
     def _initiative(self, row_no, value):
         number = positive_number(value)
@@ -424,13 +479,17 @@ class _Reader:
 
     def years(self):
         """Each year of the file, checked against the survey stored for it, if any."""
-        stored = {
-            c.fiscal_year: c for c in ReviewCycle.objects.filter(plan=self.plan, fiscal_year__in=self.by_year)
-        }
+        cycles = (
+            ReviewCycle.objects.filter(plan=self.plan, fiscal_year__in=self.by_year)
+            .select_related("publication")
+            .defer("publication__report", "publication__open_data")
+        )
+        stored = {c.fiscal_year: c for c in cycles}
         result = []
         for year, rows in sorted(self.by_year.items()):
             first = rows[0].row
             cycle = stored.get(year)
+            published_on = self._one_published_on(year, rows)
             if cycle is not None and not cycle.imported:
                 self.error(
                     first,
@@ -444,10 +503,50 @@ class _Reader:
                 )
             elif cycle is not None:
                 self._check_unchanged(cycle, rows)
+                self._check_published_on_unchanged(cycle, rows, published_on)
             else:
                 self._check_every_initiative(year, rows)
-            result.append(PastYear(year, rows, imported=cycle))
+            result.append(PastYear(year, rows, imported=cycle, published_on=published_on))
         return result
+
+    def _one_published_on(self, year, rows):
+        """A year is published on one day: the rows that give 公表日 give the same one (others may leave it blank)."""
+        dated = [r for r in rows if r.published_on]
+        if not dated:
+            return None
+        first = dated[0]
+        for row in dated[1:]:
+            if row.published_on != first.published_on:
+                self.error(
+                    row.row,
+                    PUBLISHED_ON,
+                    _(
+                        "%(where)s: %(year)sの公表日 %(day)s が%(first)d行目（%(first_day)s）と違います。"
+                        "1つの年度の公表日は1つです。"
+                    ),
+                    year=fiscal_year_label(year),
+                    day=date_label(row.published_on),
+                    first=first.row,
+                    first_day=date_label(first.published_on),
+                )
+        return first.published_on
+
+    def _check_published_on_unchanged(self, cycle, rows, published_on):
+        stored = published_day(cycle)
+        if published_on is None or stored is None or published_on == stored:
+            return
+        row = next(r for r in rows if r.published_on)
+        self.error(
+            row.row,
+            PUBLISHED_ON,
+            _(
+                "%(where)s: %(year)sは取り込んで公開済みで、公表日は %(stored)s です（ファイルでは %(day)s）。"
+                "公開した年度は変えられません。取り込んだときの日付に戻すか、空欄にしてください。"
+            ),
+            year=fiscal_year_label(cycle.fiscal_year),
+            stored=date_label(stored),
+            day=date_label(published_on),
+        )
 
     def _check_unchanged(self, cycle, rows):
         entries = {e.initiative_id: e for e in StatusEntry.objects.filter(cycle=cycle)}
@@ -564,17 +663,44 @@ def _publish_year(plan, year, user, file_name):
     report = cycle_report(cycle)
     prepared = {"report": report, "open_data": publication.cycle_open_data(cycle, report), "files": {}}
     published = publication.freeze(cycle, user, prepared)
+    dated = ""
+    if year.published_on:
+        # The day the city published it, at the start of that day where the city is; when it was imported is in
+        # the history and the audit trail.
+        published.published_at = timezone.make_aware(
+            datetime.datetime.combine(year.published_on, datetime.time())
+        )
+        Publication.objects.filter(pk=published.pk).update(published_at=published.published_at)
+        dated = f"、公表日 {date_label(year.published_on)}"
     evaluations.record_evaluations(cycle, user)
-    record(AuditKind.PUBLICATION, user=user, obj=published, detail=f"{cycle}（{note}）")
+    record(AuditKind.PUBLICATION, user=user, obj=published, detail=f"{cycle}（{note}{dated}）")
     pages.changed(pages.SURVEY)  # bulk writes send no signal
     return published
 
 
-def entry_row(entry, indicators=None):
+def date_label(day):
+    """「2023年8月1日」, as the city writes a day (the audit trail and the messages)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def published_day(cycle):
+    """The day the cycle's results were published, where the city is; None for a cycle not (yet) published."""
+    if cycle.pk is None:
+        return None
+    try:
+        published_at = cycle.publication.published_at
+    except Publication.DoesNotExist:
+        return None
+    return timezone.localdate(published_at)
+
+
+def entry_row(entry, indicators=None, published_on=None):
     """An entry as the file's row holds it ({column name: value}), for writing a file the import reads back.
-    indicators: the initiative's, in order (else read from it)."""
+    indicators: the initiative's, in order (else read from it); published_on: the year's 公表日 (else the day
+    its cycle was published, if it was)."""
     indicators = entry.initiative.indicators.all() if indicators is None else indicators
     actuals = entry.kpi_actuals or {}
+    published_on = published_on or published_day(entry.cycle)
     return {
         PLAN: entry.cycle.plan.ordinal,
         YEAR: fiscal_year_label(entry.cycle.fiscal_year),
@@ -582,4 +708,5 @@ def entry_row(entry, indicators=None):
         NAME: entry.initiative.name,
         **{name: getattr(entry, name) for name in StatusEntry.EDITABLE_FIELDS if name != ACTUALS},
         ACTUALS: "\n".join(f"{i.name}: {actuals[i.key]}" for i in indicators if i.key in actuals),
+        PUBLISHED_ON: published_on.isoformat() if published_on else "",
     }

@@ -15,6 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from audit.models import AuditEvent, AuditKind
@@ -331,7 +332,7 @@ def test_an_export_edited_in_excel_imports_back_unchanged(
             assert "'=SUM(A1:A3)" in data.decode("utf-8-sig")
         else:
             sheet = load_workbook(io.BytesIO(data)).active
-            assert [c.value for c in sheet[1]] == HEADERS
+            assert [c.value for c in sheet[1]] == [*HEADERS, "公表日"]
             assert sheet["H2"].data_type == "s" and sheet["H2"].value.startswith("=SUM")
         preview = import_file(admin_client, django_capture_on_commit_callbacks, data, f"export.{fmt}")
         page = preview.content.decode()
@@ -593,3 +594,100 @@ def test_the_page_speaks_as_the_other_bulk_imports_do(admin_client, plan5, fast_
     preview = upload(admin_client, xlsx_bytes(rows_for(plan5, years=[2022])), "過去の結果.xlsx")
     html = preview.content.decode()
     assert 'value="取り込む"' in html and "インポート実行" not in html
+
+
+def test_the_day_the_city_published_a_year_is_kept_as_its_publication_date(
+    admin_client, plan5, fast_pdf, django_capture_on_commit_callbacks
+):
+    """公表日 (optional): a date cell as Excel stores one, or text in the forms the city writes; blank on some
+    rows is the same day. The published list, the feed and the catalogue date the year by it; the export writes
+    it and imports back unchanged."""
+    published = {2022: datetime.datetime(2023, 8, 1), 2023: "令和6年8月1日"}
+
+    def dated(year, number, row):
+        if number % 2:  # every other row: the rest leave it blank
+            row["公表日"] = published.get(year)
+
+    headers = [*HEADERS, "公表日"]
+    rows = rows_for(plan5, [2022, 2023, 2024], dated)
+    preview = upload(admin_client, xlsx_bytes(rows, headers), "公表日.xlsx").content.decode()
+    assert "令和4年度 (2022)を公開済みの調査として作成します（26件、公表日 2023年8月1日）" in preview
+    assert "令和6年度 (2024)を公開済みの調査として作成します（26件）" in preview
+    import_file(admin_client, django_capture_on_commit_callbacks, xlsx_bytes(rows, headers))
+
+    days = {p.cycle.fiscal_year: p.published_at for p in Publication.objects.select_related("cycle")}
+    local = {year: timezone.localtime(at).date() for year, at in days.items()}
+    assert local[2022] == datetime.date(2023, 8, 1) and local[2023] == datetime.date(2024, 8, 1)
+    assert local[2024] == timezone.localdate()  # no 公表日: the day of the import
+    listing = Client().get("/published/").content.decode()
+    assert "2023年8月1日 公開" in listing and "2024年8月1日 公開" in listing
+    feed = Client().get("/published/feed.atom").content.decode()
+    assert "<published>2023-07-31T15:00:00+00:00</published>" in feed  # 1 August, 0:00 in Japan
+    catalog = json.loads(Client().get("/open-data/catalog.jsonld").content)
+    issued = [d["dct:issued"]["@value"] for d in catalog["dcat:dataset"] if d["@id"].endswith("/5/2022/")]
+    assert issued == ["2023-07-31T15:00:00+00:00"]
+    assert AuditEvent.objects.filter(
+        kind=AuditKind.PUBLICATION, detail__contains="公表日 2023年8月1日"
+    ).exists()
+
+    exported = admin_client.post(
+        "/admin/reviews/pastresult/export/", {"format": "0", "resource": "0", **_all_fields()}
+    ).content
+    sheet = load_workbook(io.BytesIO(exported)).active
+    column = [c.value for c in sheet[1]].index("公表日")
+    assert {row[column] for row in sheet.iter_rows(min_row=2, max_row=27, values_only=True)} == {"2023-08-01"}
+    counts = _counts()
+    page = import_file(admin_client, django_capture_on_commit_callbacks, exported, "export.xlsx").content
+    assert page.decode().count('class="skip"') == 3 * 26
+    assert _counts() == counts
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("8月1日", "M列（公表日）: 公表日「8月1日」を日付として読めません"),
+        ("2023-02-30", "M列（公表日）: 公表日「2023-02-30」を日付として読めません"),
+        ("2023-03-31", "M列（公表日）: 公表日 2023年3月31日 は令和4年度 (2022)が終わる前です。"),
+        ("2099-04-01", "M列（公表日）: 公表日 2099年4月1日 は今日より後です。"),
+    ],
+)
+def test_a_publication_day_that_cannot_be_is_named_by_row_and_column(admin_client, plan5, value, message):
+    def bad(year, number, row):
+        row["公表日"] = value if number == 3 else ""
+
+    page = upload(admin_client, xlsx_bytes(rows_for(plan5, [2022], bad), [*HEADERS, "公表日"]), "日付.xlsx")
+    assert f"4行目 {message}" in page.content.decode()
+    assert not ReviewCycle.objects.exists()
+
+
+def test_a_year_has_one_publication_day_and_an_imported_year_keeps_its_own(
+    admin_client, plan5, fast_pdf, django_capture_on_commit_callbacks
+):
+    def two_days(year, number, row):
+        row["公表日"] = "2023-08-01" if number != 5 else "2023-09-01"
+
+    headers = [*HEADERS, "公表日"]
+    page = upload(admin_client, xlsx_bytes(rows_for(plan5, [2022], two_days), headers), "a.xlsx").content
+    assert (
+        "6行目 M列（公表日）: 令和4年度 (2022)の公表日 2023年9月1日 が2行目（2023年8月1日）と違います。"
+        in page.decode()
+    )
+
+    def one_day(year, number, row):
+        row["公表日"] = "2023-08-01"
+
+    import_file(
+        admin_client,
+        django_capture_on_commit_callbacks,
+        xlsx_bytes(rows_for(plan5, [2022], one_day), headers),
+    )
+
+    def moved(year, number, row):
+        row["公表日"] = "2023/9/1" if number == 1 else ""
+
+    counts = _counts()
+    page = upload(
+        admin_client, xlsx_bytes(rows_for(plan5, [2022], moved), headers), "b.xlsx"
+    ).content.decode()
+    assert "2行目 M列（公表日）: 令和4年度 (2022)は取り込んで公開済みで、公表日は 2023年8月1日 です" in page
+    assert _counts() == counts
