@@ -12,7 +12,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import XLSX
 
 from onboarding import formats
-from onboarding.admin import CityImportExportMixin
+from onboarding.admin import ROW_WORDS, CityImportExportMixin
 from plan.eras import fiscal_year_label
 from reviews import roles
 from reviews.models import PastResult
@@ -56,13 +56,18 @@ class PastResultAdmin(ImportExportModelAdmin):
         # its way back to 一括取込.
         response = super().import_action(request, **kwargs)
         if isinstance(response, TemplateResponse):
-            response.context_data.update(
+            context = response.context_data
+            context.update(
                 {
                     "title": _("%(what)sの取込") % {"what": self.model._meta.verbose_name},
                     "format_help": formats.FORMAT_HELP,
                     "bulk_import_url": reverse("onboarding_bulk_import"),
                 }
             )
+            if context.get("result") is not None:
+                result = context["result"]
+                context["row_words"] = ROW_WORDS
+                context["totals"] = {ROW_WORDS[kind]: result.totals[kind] for kind in ROW_WORDS}
         return response
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
