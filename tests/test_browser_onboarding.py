@@ -4,6 +4,9 @@ import pytest
 from playwright.sync_api import expect
 
 from initiatives.models import Department
+from plan.models import Plan
+from reviews import report_files
+from tests import test_past_results_import as past
 from tests.browser import log_in, shot
 from tests.onboarding import xlsx_bytes
 from tests.test_browser_public import axe_violations
@@ -47,3 +50,24 @@ def test_an_administrator_imports_departments_through_the_bulk_import_page(
         "dept",
         "staff",
     ]
+
+
+def test_the_past_years_preview_reads_on_a_phone(page, site, dev_accounts, tmp_path, monkeypatch):
+    """Thirteen columns of a year's results: at 390 px they scroll in their own box, the page does not pan."""
+    monkeypatch.setattr(report_files, "render_pdf", lambda html: b"%PDF-1.7 test")
+    path = tmp_path / "過去の結果.xlsx"
+    path.write_bytes(past.xlsx_bytes(past.rows_for(Plan.objects.get(ordinal=5), [2022])))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(site + "/accounts/login/")
+    log_in(page, "admin", dev_accounts["admin"])
+    page.goto(site + "/admin/bulk-import/")
+    page.locator("#content").get_by_role("link", name="過去の年度の結果", exact=True).click()
+    page.get_by_label("インポートするファイル").set_input_files(str(path))
+    page.locator("select[name=format]").select_option(label="xlsx")
+    page.locator("input[type=submit]").click()
+    expect(page.locator("table.import-preview")).to_contain_text("グループウェアの導入")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = page.get_by_role("region", name="取り込む内容")
+    assert box.evaluate("b => b.scrollWidth > b.clientWidth")  # the table scrolls inside it
+    assert axe_violations(page) == []
+    shot(page, "onboarding-past-years-preview-phone")
