@@ -61,6 +61,11 @@ def parse_fiscal_year(text):
     return from_era or from_western
 
 
+def date_label(day):
+    """A day as the city writes it in its letters, messages and records: 2026年12月20日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 _ERA_DATE = re.compile(r"^(令和|平成|昭和)\s*(元|\d+)\s*年\s*(\d+)\s*月\s*(\d+)\s*日$")
 _WESTERN_DATE = re.compile(
     r"^(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?(?:[ T]0?0:00(?::00)?)?$"

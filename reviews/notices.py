@@ -34,6 +34,7 @@ from django.utils.translation import gettext_noop
 
 from initiatives.models import Department, Initiative
 from notifications import delivery
+from plan.eras import date_label
 from reviews import roles
 from reviews.models import CycleState, EntryState, ReviewCycle, Role, StatusEntry
 
@@ -97,7 +98,7 @@ def _item(number, name):
 
 def _date(value):
     """A date as the city writes dates in its letters: 2026年12月20日."""
-    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+    return date_label(value) if value else ""
 
 
 def _due(cycle):

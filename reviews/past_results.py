@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from initiatives.models import Indicator
+from plan.eras import date_label
 from reviews import past_years
 from reviews.models import CycleState, PastResult, ReviewCycle
 from reviews.survey_workbooks import COLUMNS as WORKBOOK_COLUMNS
@@ -241,7 +242,7 @@ def preview_summary(results):
         % {
             "year": y.label,
             "count": len(y.rows),
-            "day": past_years.date_label(y.published_on) if y.published_on else "",
+            "day": date_label(y.published_on) if y.published_on else "",
         }
         for y in results.new_years
     ]

@@ -30,7 +30,7 @@ from audit.models import AuditKind
 from audit.trail import record
 from caching import pages
 from initiatives.models import Indicator, Initiative, RoadmapCell, actual_text
-from plan.eras import fiscal_year_label, parse_date, parse_fiscal_year
+from plan.eras import date_label, fiscal_year_label, parse_date, parse_fiscal_year
 from plan.models import Plan
 from reviews import evaluations, publication, scales
 from reviews.entries import changes_between
@@ -676,11 +676,6 @@ def _publish_year(plan, year, user, file_name):
     record(AuditKind.PUBLICATION, user=user, obj=published, detail=f"{cycle}（{note}{dated}）")
     pages.changed(pages.SURVEY)  # bulk writes send no signal
     return published
-
-
-def date_label(day):
-    """「2023年8月1日」, as the city writes a day (the audit trail and the messages)."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def published_day(cycle):

@@ -29,7 +29,7 @@ from openpyxl.worksheet.protection import SheetProtection
 from audit.models import AuditKind
 from audit.trail import record
 from initiatives.models import Indicator, IndicatorTarget, actual_text
-from plan.eras import fiscal_year_label, wareki
+from plan.eras import date_label, fiscal_year_label, wareki
 from reviews import last_year, notices, scales
 from reviews.entries import changes_between, merge_actuals, save_entry
 from reviews.models import StatusEntry
@@ -168,11 +168,7 @@ def write_survey_workbook(cycle, department, entries):
     columns = columns_for(plan)
     visible = len(columns) - 1  # 版 is last and hidden
     title = sheet.cell(row=1, column=1)
-    due = (
-        f"（提出期限 {cycle.due_date.year}年{cycle.due_date.month}月{cycle.due_date.day}日）"
-        if cycle.due_date
-        else ""
-    )
+    due = f"（提出期限 {date_label(cycle.due_date)}）" if cycle.due_date else ""
     set_text(title, f"達成状況調査 {fiscal_year_label(cycle.fiscal_year)} — {department.name}{due}")
     title.font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=visible)
