@@ -48,6 +48,20 @@ ROW_WORDS = {
 }
 
 
+def import_page_context(model, result=None):
+    """What every bulk import's page (admin/onboarding/import.html) shows: its title, the formats it reads, the way
+    back to 一括取込 and, with a preview, its rows counted 新規・更新・変更なし."""
+    context = {
+        "title": _("%(what)sの取込") % {"what": model._meta.verbose_name},
+        "format_help": formats.FORMAT_HELP,
+        "bulk_import_url": reverse("onboarding_bulk_import"),
+    }
+    if result is not None:
+        context["row_words"] = ROW_WORDS
+        context["totals"] = {ROW_WORDS[kind]: result.totals[kind] for kind in ROW_WORDS}
+    return context
+
+
 class CityImportExportMixin(ImportExportMixin):
     import_formats = formats.IMPORT_FORMATS
     export_formats = formats.EXPORT_FORMATS
@@ -100,16 +114,12 @@ class CityImportExportMixin(ImportExportMixin):
     def city_import_context(self, request, context):
         result = context.get("result")
         extra = {
-            "title": _("%(what)sの取込") % {"what": self.model._meta.verbose_name},
+            **import_page_context(self.model, result),
             "import_help": self.import_help,
-            "format_help": formats.FORMAT_HELP,
-            "bulk_import_url": reverse("onboarding_bulk_import"),
             "password_note": self.password_note(),
         }
         if result is not None:
             extra["city_errors"] = getattr(result, "city_errors", [])
-            extra["row_words"] = ROW_WORDS
-            extra["totals"] = {ROW_WORDS[kind]: result.totals[kind] for kind in ROW_WORDS}
         return extra
 
     def password_note(self):

@@ -12,7 +12,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import XLSX
 
 from onboarding import formats
-from onboarding.admin import ROW_WORDS, CityImportExportMixin
+from onboarding.admin import CityImportExportMixin, import_page_context
 from plan.eras import fiscal_year_label
 from reviews import roles
 from reviews.models import PastResult
@@ -52,22 +52,11 @@ class PastResultAdmin(ImportExportModelAdmin):
         CityImportExportMixin.add_data_read_fail_error_to_form(self, form, exc)
 
     def import_action(self, request, **kwargs):
-        # The page in the words of the other bulk imports (onboarding.admin): its title, the formats it reads,
-        # its way back to 一括取込.
+        # The page of the other bulk imports (onboarding.admin), in their words.
         response = super().import_action(request, **kwargs)
         if isinstance(response, TemplateResponse):
             context = response.context_data
-            context.update(
-                {
-                    "title": _("%(what)sの取込") % {"what": self.model._meta.verbose_name},
-                    "format_help": formats.FORMAT_HELP,
-                    "bulk_import_url": reverse("onboarding_bulk_import"),
-                }
-            )
-            if context.get("result") is not None:
-                result = context["result"]
-                context["row_words"] = ROW_WORDS
-                context["totals"] = {ROW_WORDS[kind]: result.totals[kind] for kind in ROW_WORDS}
+            context.update(import_page_context(self.model, context.get("result")))
         return response
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
