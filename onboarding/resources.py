@@ -10,9 +10,10 @@ Japanese; nothing of the library's own messages or tracebacks reaches the clerk.
 import logging
 import re
 import unicodedata
+import zlib
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, connections
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 
@@ -175,6 +176,33 @@ class CityResource(resources.ModelResource):
                     errors[field.attribute] = ValidationError(str(exc))
         if errors:
             raise ValidationError(errors)
+
+    # --- Confirming -----------------------------------------------------------------------------------
+
+    def import_data_inner(
+        self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kw
+    ):
+        if using_transactions and not dry_run:
+            self.wait_for_other_confirmations()
+        return super().import_data_inner(
+            dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kw
+        )
+
+    def wait_for_other_confirmations(self):
+        """Bulk imports being confirmed at the same moment are written one after the other.
+
+        Without this, on PostgreSQL the second could look a row up just before the first commits it and
+        then meet it in the unique check, and be refused although its file changes nothing. Waiting for
+        the first to commit, it reads that file's rows as they now are (変更なし). The lock is PostgreSQL's
+        transaction advisory lock, released when the import's transaction ends, one for every bulk import
+        (the departments' and the users' files both write who belongs where); SQLite already writes one
+        transaction at a time (transaction_mode IMMEDIATE).
+        """
+        connection = connections[self.get_db_connection_name()]
+        if connection.vendor == "postgresql":
+            key = zlib.crc32(b"onboarding.bulk-import")
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
     # --- What the clerk reads -----------------------------------------------------------------------
 
